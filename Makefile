@@ -1,0 +1,60 @@
+# AskBuddyX: `make run` (the whole pipeline) and `make test` are all most people need.
+# Every pipeline target is a thin wrapper over DVC, which reruns only what changed.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+
+.PHONY: run test deps fetch-data prep-data train eval all bundle serve publish lint clean-venv
+
+run: $(STAMP)  ## create .venv, install, run the pipeline (dvc repro), say where things are
+	$(BIN)/dvc repro
+	@echo ""
+	@echo "Adapter : outputs/adapters/dev/  (adapters.safetensors, adapter_config.json, run_meta.json)"
+	@echo "Metrics : metrics/  (data.json, train.json, eval.json; compare: dvc metrics diff)"
+	@echo "Report  : outputs/eval/report.md  (chart: outputs/eval/base_vs_adapter.png)"
+	@echo "Bundle  : outputs/hf_bundle/"
+
+test: $(STAMP)  ## ruff + pytest, offline
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest -q
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	-@bash scripts/install_openblas.sh
+	touch $(STAMP)
+
+deps: $(STAMP)  ## install dependencies into .venv
+
+fetch-data: $(STAMP)
+	$(BIN)/dvc repro fetch_data
+
+prep-data: $(STAMP)
+	$(BIN)/dvc repro build_text
+
+train: $(STAMP)
+	$(BIN)/dvc repro train
+
+eval: $(STAMP)
+	$(BIN)/dvc repro evaluate
+
+all: run
+
+bundle: $(STAMP)
+	$(BIN)/dvc repro bundle
+
+serve: $(STAMP)  ## OpenAI-compatible server on the trained adapter (127.0.0.1:8080)
+	$(BIN)/askbuddyx serve
+
+publish: bundle
+	@echo "Publishing is gated on evaluation and lands with the release issue; the bundle is in outputs/hf_bundle/."
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+clean-venv:
+	rm -rf $(VENV)

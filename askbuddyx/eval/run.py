@@ -1,0 +1,103 @@
+"""Evaluate the base model and the adapter side by side (seed 000 section 11, seed 001).
+
+Suites, all generated greedily (deterministic) in batches through mlx-lm's `batch_generate`:
+
+- sanity: the seed's 10 prompts; pass = long enough, not an error, contains code;
+- compile: the seed's 2 smoke prompts; pass = extracted code compiles and defines a function;
+- format: held-out curated prompts the adapter never trained on; pass = the three headings in
+  order. Held-out explanatory prompts are reported apart (`format_on_explain_rate`): there the
+  format should *not* be forced.
+
+Nothing generated is executed here.
+"""
+
+from __future__ import annotations
+
+from askbuddyx.eval.checks import compile_check, format_check, sanity_check
+from askbuddyx.eval.prompts import COMPILE_SMOKE_PROMPTS, SANITY_PROMPTS
+from askbuddyx.prompting import build_messages, has_runnable_first_format, user_message
+
+
+def build_cases(heldout: list) -> list:
+    """All evaluation cases: dicts with suite, prompt, and (for format) whether it applies."""
+    cases = [{"suite": "sanity", "prompt": p} for p in SANITY_PROMPTS]
+    cases += [{"suite": "compile", "prompt": p} for p in COMPILE_SMOKE_PROMPTS]
+    for record in heldout:
+        cases.append({
+            "suite": "format",
+            "prompt": user_message(record["instruction"], record.get("input", "")),
+            "expects_format": has_runnable_first_format(record["output"]),
+        })
+    return cases
+
+
+def generate_answers(model, tokenizer, prompts: list, max_tokens: int, batch_size: int) -> list:
+    """Greedy answers to `prompts` (user messages, AskBuddyX system prompt), batched."""
+    from mlx_lm.generate import batch_generate
+
+    token_prompts = [
+        tokenizer.apply_chat_template(build_messages(p), add_generation_prompt=True)
+        for p in prompts
+    ]
+    answers = []
+    for start in range(0, len(token_prompts), batch_size):
+        chunk = token_prompts[start:start + batch_size]
+        response = batch_generate(model, tokenizer, chunk, max_tokens=max_tokens,
+                                  completion_batch_size=batch_size,
+                                  prefill_batch_size=batch_size)
+        answers.extend(response.texts)
+    return answers
+
+
+def score_cases(cases: list, answers: list) -> tuple[dict, list]:
+    """Score answers; returns (rates, per-case records)."""
+    records = []
+    for case, answer in zip(cases, answers, strict=True):
+        if case["suite"] == "sanity":
+            checks = sanity_check(answer)
+        elif case["suite"] == "compile":
+            checks = compile_check(answer)
+        else:
+            checks = format_check(answer)
+        records.append({**case, "response": answer, "checks": checks,
+                        "passed": checks["passed"]})
+
+    def rate(rows):
+        return round(sum(r["passed"] for r in rows) / len(rows), 4) if rows else None
+
+    sanity = [r for r in records if r["suite"] == "sanity"]
+    smoke = [r for r in records if r["suite"] == "compile"]
+    fmt = [r for r in records if r["suite"] == "format" and r["expects_format"]]
+    explain = [r for r in records if r["suite"] == "format" and not r["expects_format"]]
+    all_answers = [r for r in records if r["suite"] != "format" or r["expects_format"]]
+    rates = {
+        "sanity_pass_rate": rate(sanity),
+        "compile_pass_rate": rate(smoke),
+        "format_rate_heldout": rate(fmt),
+        "format_on_explain_rate": rate(explain),
+        "headings_any_rate": round(
+            sum(format_check(r["response"])["has_solution"] for r in all_answers)
+            / len(all_answers), 4),
+        "format_rate_all_prompts": round(
+            sum(has_runnable_first_format(r["response"]) for r in all_answers)
+            / len(all_answers), 4),
+    }
+    return rates, records
+
+
+def evaluate_model(model_path: str, adapter_path: str | None, cases: list, max_tokens: int,
+                   batch_size: int) -> tuple[dict, list]:
+    """Load the model (with the adapter if given), answer every case, score. No execution."""
+    from askbuddyx.models import load_model
+
+    model, tokenizer = load_model(model_path, adapter_path=adapter_path)
+    answers = generate_answers(model, tokenizer, [c["prompt"] for c in cases], max_tokens,
+                               batch_size)
+    return score_cases(cases, answers)
+
+
+def compare(base: dict, adapter: dict) -> dict:
+    """metrics/eval.json layout: base, adapter, and adapter - base for each rate."""
+    delta = {k: round(adapter[k] - base[k], 4) for k in base
+             if base[k] is not None and adapter.get(k) is not None}
+    return {"base": base, "adapter": adapter, "delta": delta}

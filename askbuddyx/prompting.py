@@ -1,0 +1,100 @@
+"""System prompt and chat formatting for AskBuddyX.
+
+The system prompt is verbatim from the architecture document (seed 000, section 10.1). Every
+place that talks to a model (training text, evaluation, serving) formats conversations through
+`build_messages` + `format_chat`, so the adapter is trained and queried with the same text.
+"""
+
+from __future__ import annotations
+
+SYSTEM_PROMPT = """You are AskBuddyX, a practical coding assistant.
+
+Default style:
+- Be code-forward and concise.
+- Prefer runnable solutions.
+
+When the user asks for code, respond using these headings (in this order):
+### Solution
+### Usage
+### Sanity test
+
+Rules:
+- "Solution" contains the main implementation.
+- "Usage" shows the smallest runnable example (how to call it).
+- "Sanity test" is a tiny test snippet (often using assert). Include it only when it makes sense.
+- Keep explanations to a few lines maximum. Avoid long essays.
+- If something is ambiguous, make one conservative assumption and state it briefly.
+- Do not invent APIs or library functions. If unsure, say so and offer a safe alternative.
+- If the user explicitly requests a different format, follow the user's format."""
+
+HEADINGS = ("### Solution", "### Usage", "### Sanity test")
+
+
+def user_message(instruction: str, input_text: str = "") -> str:
+    """Combine a code-alpaca `instruction` and optional `input` into one user message.
+
+    Args:
+        instruction: The task, e.g. "Write a function to reverse a string".
+        input_text: Optional context (data, code to fix); appended after a blank line.
+
+    Returns:
+        The user message text.
+    """
+    instruction = instruction.strip()
+    input_text = (input_text or "").strip()
+    return f"{instruction}\n\n{input_text}" if input_text else instruction
+
+
+def build_messages(user: str, assistant: str | None = None, system: str = SYSTEM_PROMPT) -> list:
+    """Return a chat as a list of role/content dicts (OpenAI and HF chat-template shape).
+
+    Args:
+        user: The user's message.
+        assistant: The assistant's answer, or None for a prompt awaiting generation.
+        system: The system prompt; AskBuddyX's by default.
+
+    Returns:
+        list[dict]: messages with "role" and "content".
+    """
+    messages = [{"role": "system", "content": system}, {"role": "user", "content": user}]
+    if assistant is not None:
+        messages.append({"role": "assistant", "content": assistant})
+    return messages
+
+
+def format_chat(tokenizer, messages: list, add_generation_prompt: bool = False) -> str:
+    """Render messages with the tokenizer's own chat template.
+
+    The seed's "SYSTEM:/USER:" fallback is deliberately not used: a model queried with a
+    template it was not trained on answers worse, so a tokenizer without a chat template is
+    an error the user should fix (use an Instruct/chat model).
+
+    Args:
+        tokenizer: A Hugging Face tokenizer (or mlx-lm TokenizerWrapper).
+        messages: Chat messages, see `build_messages`.
+        add_generation_prompt: Append the assistant header so the model answers next.
+
+    Returns:
+        The formatted conversation text.
+
+    Raises:
+        ValueError: if the tokenizer has no chat template.
+    """
+    if not getattr(tokenizer, "chat_template", None):
+        raise ValueError(
+            "The tokenizer has no chat template, so AskBuddyX cannot format conversations. "
+            "Use a chat/instruct base model (e.g. mlx-community/Qwen2.5-Coder-0.5B-Instruct-4bit)."
+        )
+    return tokenizer.apply_chat_template(
+        messages, tokenize=False, add_generation_prompt=add_generation_prompt
+    )
+
+
+def has_runnable_first_format(text: str) -> bool:
+    """True when the three headings are all present, each once, in the required order."""
+    positions = []
+    for heading in HEADINGS:
+        if text.count(heading) != 1:
+            return False
+        positions.append(text.index(heading))
+    return positions == sorted(positions)

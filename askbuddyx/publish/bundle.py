@@ -1,0 +1,108 @@
+"""Assemble the Hugging Face bundle (seed 000, sections 7.8 and 13.2) and check it is complete.
+
+    outputs/hf_bundle/
+      adapters.safetensors  adapter_config.json  run_meta.json   (from the adapter folder)
+      MODEL_CARD.md  LICENSE-THIRD-PARTY.md                      (from the repository)
+      README.md                                                  (generated: quick start)
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from askbuddyx.errors import AskBuddyXError
+
+ADAPTER_FILES = ("adapters.safetensors", "adapter_config.json", "run_meta.json")
+DOC_FILES = ("MODEL_CARD.md", "LICENSE-THIRD-PARTY.md")
+REQUIRED = ADAPTER_FILES + DOC_FILES + ("README.md",)
+
+DISCLAIMER = (
+    "AskBuddyX is an independent project and is not affiliated with, endorsed by, or sponsored "
+    "by Alibaba Cloud, the Qwen team, or the authors of the code-alpaca-20k dataset. All "
+    "trademarks are the property of their respective owners."
+)
+
+
+def render_readme(repo_id: str, base_model: str, eval_metrics: dict | None) -> str:
+    """The bundle's README: what it is, how to run it, how it scored, attribution."""
+    lines = [
+        "# AskBuddyX",
+        "",
+        "A LoRA adapter that makes a small code model answer *runnable-first*: "
+        "`### Solution`, `### Usage`, `### Sanity test`.",
+        "",
+        f"- Base model: `{base_model}`",
+        f"- Adapter repo: `{repo_id}`",
+        "",
+        "## Quick start (MLX)",
+        "",
+        "```bash",
+        "pip install mlx-lm",
+        f"huggingface-cli download {repo_id} --local-dir askbuddyx-adapter",
+        f"mlx_lm.generate --model {base_model} --adapter-path askbuddyx-adapter \\",
+        "  --prompt 'Write a Python function to reverse a string'",
+        "```",
+        "",
+        "Serve it with an OpenAI-compatible API and query it:",
+        "",
+        "```bash",
+        f"mlx_lm.server --model {base_model} --adapter-path askbuddyx-adapter --port 8080",
+        "curl http://localhost:8080/v1/chat/completions -H 'Content-Type: application/json' \\",
+        "  -d '{\"messages\": [{\"role\": \"user\", \"content\": \"Write a function to reverse a "
+        "string\"}]}'",
+        "```",
+        "",
+    ]
+    if eval_metrics:
+        lines += ["## Evaluation (base vs adapter)", "", "| metric | base | adapter |",
+                  "|---|---|---|"]
+        for key, value in eval_metrics.get("adapter", {}).items():
+            lines.append(f"| {key} | {eval_metrics['base'].get(key)} | {value} |")
+        lines.append("")
+    lines += ["## Attribution", "", "See MODEL_CARD.md and LICENSE-THIRD-PARTY.md.", "",
+              DISCLAIMER, ""]
+    return "\n".join(lines)
+
+
+def make_bundle(adapter_dir: str | Path, docs_dir: str | Path, output_dir: str | Path,
+                repo_id: str, base_model: str, eval_metrics: dict | None = None) -> Path:
+    """Create the bundle folder (replacing an old one) and verify it.
+
+    Raises:
+        AskBuddyXError: when an adapter file or document is missing, or a JSON file is invalid.
+    """
+    adapter_dir, docs_dir, output_dir = Path(adapter_dir), Path(docs_dir), Path(output_dir)
+    missing = [str(adapter_dir / f) for f in ADAPTER_FILES if not (adapter_dir / f).is_file()]
+    missing += [str(docs_dir / f) for f in DOC_FILES if not (docs_dir / f).is_file()]
+    if missing:
+        raise AskBuddyXError(f"Cannot build the bundle, missing: {', '.join(missing)}",
+                             hint="Run `make train` (adapter files) from the repository root.")
+    if output_dir.exists():
+        shutil.rmtree(output_dir)
+    output_dir.mkdir(parents=True)
+    for name in ADAPTER_FILES:
+        shutil.copyfile(adapter_dir / name, output_dir / name)
+    for name in DOC_FILES:
+        shutil.copyfile(docs_dir / name, output_dir / name)
+    (output_dir / "README.md").write_text(render_readme(repo_id, base_model, eval_metrics))
+    verify_bundle(output_dir)
+    return output_dir
+
+
+def verify_bundle(bundle_dir: str | Path) -> None:
+    """Every required file present and non-empty, and the JSON files parse."""
+    bundle_dir = Path(bundle_dir)
+    problems = [f"{name} missing or empty" for name in REQUIRED
+                if not (bundle_dir / name).is_file() or (bundle_dir / name).stat().st_size == 0]
+    for name in ("adapter_config.json", "run_meta.json"):
+        path = bundle_dir / name
+        if path.is_file():
+            try:
+                json.loads(path.read_text())
+            except json.JSONDecodeError as exc:
+                problems.append(f"{name} is not valid JSON ({exc.msg})")
+    if problems:
+        raise AskBuddyXError(f"Bundle {bundle_dir} is incomplete: {'; '.join(problems)}",
+                             hint="Rebuild it with `make bundle`.")

@@ -1,0 +1,290 @@
+"""Build the embedded offline base model: a tiny Qwen2, 4-bit, made from our own data.
+
+The release base model (mlx-community/Qwen2.5-Coder-0.5B-Instruct-4bit) lives on the Hugging
+Face hub. So that the whole pipeline runs offline, in minutes, on 2 CPU cores, we ship a
+stand-in of the same architecture family (Qwen2, ChatML template, 4-bit affine quantization,
+group size 64) built deterministically from the bundled datasets:
+
+1. a byte-level BPE tokenizer trained with `tokenizers` on our corpus, with Qwen's special
+   tokens and a ChatML chat template;
+2. a Qwen2 model (`mlx_lm.models.qwen2`) pretrained briefly, with mlx-lm's own trainer, on
+   chats whose answers are *plain code* (no runnable-first headings), so the base emits code
+   but not the AskBuddyX format: the adapter has something visible to learn;
+3. quantized to 4-bit with `mlx_lm.convert` (affine, group size 64, like the mlx-community
+   release model), so LoRA wraps 4-bit layers (QLoRA) in both profiles. Only the tied
+   embedding stays float32: see `quantize_all_but_embeddings`.
+
+Run it (about a minute):
+
+    askbuddyx build-base-model --output assets/models/askbuddyx-tiny-qwen2-4bit
+
+The result is committed; `tests/test_tiny_model.py` rebuilds it and checks the bytes match.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from askbuddyx.data.io import read_jsonl
+from askbuddyx.prompting import SYSTEM_PROMPT, user_message
+
+SPECIAL_TOKENS = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"]
+DEFAULT_SYSTEM = "You are a helpful assistant."
+
+# ChatML, as Qwen2 uses it: a default system turn when the chat has none.
+CHAT_TEMPLATE = (
+    "{% for message in messages %}"
+    "{% if loop.first and message['role'] != 'system' %}"
+    "{{ '<|im_start|>system\\n" + DEFAULT_SYSTEM + "<|im_end|>\\n' }}"
+    "{% endif %}"
+    "{{ '<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n' }}"
+    "{% endfor %}"
+    "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}"
+)
+
+# Qwen2's pre-tokenizer split pattern. transformers' Qwen2Tokenizer re-applies it whatever
+# tokenizer.json says, so our BPE is trained with it too (merges that cross it never fire).
+QWEN2_SPLIT = (
+    r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*"
+    r"|\s*[\r\n]+|\s+(?!\S)|\s+"
+)
+
+
+@dataclass(frozen=True)
+class TinyModelSpec:
+    """Hyperparameters of the embedded base model. Defaults are what ships."""
+
+    vocab_size: int = 3072
+    hidden_size: int = 64
+    num_hidden_layers: int = 4
+    num_attention_heads: int = 4
+    num_key_value_heads: int = 2
+    intermediate_size: int = 192
+    max_position_embeddings: int = 2048
+    pretrain_iters: int = 300
+    batch_size: int = 8
+    learning_rate: float = 3.0e-3
+    max_seq_length: int = 512
+    seed: int = 0
+    q_bits: int = 4
+    q_group_size: int = 64
+
+
+def strip_to_plain_code(output: str) -> str:
+    """Turn a runnable-first answer into the plain code answer a generic model would give.
+
+    Keeps only the Solution block's code, so the base model never sees the headings.
+    """
+    if "### Solution" not in output:
+        return output
+    body = output.split("### Solution", 1)[1].split("### Usage", 1)[0]
+    if "```" in body:
+        body = body.split("```", 2)[1]
+        body = body.split("\n", 1)[1] if "\n" in body else ""
+    return body.strip()
+
+
+def pretraining_chats(records: list[dict], seed: int) -> list[list[dict]]:
+    """Chats for pretraining: user asks, assistant answers with plain code.
+
+    Half the chats carry no system turn (the template adds the generic one); half carry the
+    AskBuddyX system prompt, so the base has seen it and still answers in plain code: then a
+    format change after LoRA is caused by the adapter, not by the prompt.
+    """
+    rng = random.Random(seed)
+    chats = []
+    for record in records:
+        answer = strip_to_plain_code(record["output"])
+        if not answer:
+            continue
+        chat = [
+            {"role": "user", "content": user_message(record["instruction"], record["input"])},
+            {"role": "assistant", "content": answer},
+        ]
+        if rng.random() < 0.5:
+            chat.insert(0, {"role": "system", "content": SYSTEM_PROMPT})
+        chats.append(chat)
+    return chats
+
+
+def train_tokenizer(texts: list[str], vocab_size: int, out_dir: Path) -> None:
+    """Train a byte-level BPE tokenizer and write tokenizer.json + tokenizer_config.json."""
+    from tokenizers import Regex, Tokenizer, decoders, models, pre_tokenizers, trainers
+
+    tokenizer = Tokenizer(models.BPE(unk_token=None, fuse_unk=False, byte_fallback=False))
+    tokenizer.pre_tokenizer = pre_tokenizers.Sequence(
+        [
+            pre_tokenizers.Split(Regex(QWEN2_SPLIT), behavior="isolated", invert=False),
+            pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False),
+        ]
+    )
+    tokenizer.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(
+        vocab_size=vocab_size,
+        min_frequency=2,
+        special_tokens=SPECIAL_TOKENS,
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+        show_progress=False,
+    )
+    tokenizer.train_from_iterator(texts, trainer=trainer)
+    tokenizer.save(str(out_dir / "tokenizer.json"))
+    config = {
+        "tokenizer_class": "Qwen2Tokenizer",
+        "model_max_length": 2048,
+        "bos_token": None,
+        "eos_token": "<|im_end|>",
+        "pad_token": "<|endoftext|>",
+        "unk_token": None,
+        "add_prefix_space": False,
+        "clean_up_tokenization_spaces": False,
+        "chat_template": CHAT_TEMPLATE,
+    }
+    (out_dir / "tokenizer_config.json").write_text(json.dumps(config, indent=2) + "\n")
+
+
+def model_config(spec: TinyModelSpec, tokenizer_dir: Path) -> dict:
+    """The Hugging Face style config.json of a Qwen2 model with the spec's sizes."""
+    from tokenizers import Tokenizer
+
+    tok = Tokenizer.from_file(str(tokenizer_dir / "tokenizer.json"))
+    return {
+        "architectures": ["Qwen2ForCausalLM"],
+        "model_type": "qwen2",
+        "hidden_size": spec.hidden_size,
+        "num_hidden_layers": spec.num_hidden_layers,
+        "num_attention_heads": spec.num_attention_heads,
+        "num_key_value_heads": spec.num_key_value_heads,
+        "intermediate_size": spec.intermediate_size,
+        "max_position_embeddings": spec.max_position_embeddings,
+        "vocab_size": tok.get_vocab_size(),
+        "rms_norm_eps": 1e-6,
+        "rope_theta": 10000.0,
+        "tie_word_embeddings": True,
+        "hidden_act": "silu",
+        "bos_token_id": None,
+        "eos_token_id": tok.token_to_id("<|im_end|>"),
+        "torch_dtype": "float32",
+    }
+
+
+def pretrain(spec: TinyModelSpec, fp_dir: Path, chats: list[list[dict]]) -> list[float]:
+    """Initialise and pretrain the Qwen2 model with mlx-lm's trainer; save it to fp_dir.
+
+    Returns the training losses that mlx-lm reported.
+    """
+    import mlx.core as mx
+    import mlx.optimizers as optim
+    import numpy as np
+    from mlx_lm.models import qwen2
+    from mlx_lm.tuner.datasets import CacheDataset, ChatDataset
+    from mlx_lm.tuner.trainer import TrainingArgs, TrainingCallback, train
+    from mlx_lm.utils import load_tokenizer, save_model
+
+    config = json.loads((fp_dir / "config.json").read_text())
+    mx.random.seed(spec.seed)
+    np.random.seed(spec.seed)
+    model = qwen2.Model(qwen2.ModelArgs.from_dict(config))
+    mx.eval(model.parameters())
+    tokenizer = load_tokenizer(fp_dir)
+    dataset = CacheDataset(ChatDataset([{"messages": c} for c in chats], tokenizer))
+
+    losses: list[float] = []
+
+    class Record(TrainingCallback):
+        def on_train_loss_report(self, info):
+            losses.append(round(float(info["train_loss"]), 4))
+
+    schedule = optim.cosine_decay(spec.learning_rate, spec.pretrain_iters, 1e-4)
+    with tempfile.TemporaryDirectory() as tmp:
+        train(
+            model=model,
+            optimizer=optim.AdamW(learning_rate=schedule, weight_decay=0.01),
+            train_dataset=dataset,
+            args=TrainingArgs(
+                batch_size=spec.batch_size,
+                iters=spec.pretrain_iters,
+                steps_per_report=50,
+                steps_per_save=10**9,
+                max_seq_length=spec.max_seq_length,
+                adapter_file=str(Path(tmp) / "full.safetensors"),
+            ),
+            training_callback=Record(),
+        )
+    save_model(fp_dir, model)
+    return losses
+
+
+def quantize_all_but_embeddings(path: str, module) -> bool:
+    """Quantize every Linear layer (what LoRA wraps) but keep the tied embedding in float32.
+
+    On a CPU the 4-bit embedding, which is also the output layer here, costs a third of each
+    QLoRA step (MLX has no fast CPU kernel for it); at full precision it is a BLAS matmul.
+    """
+    return not path.endswith("embed_tokens")
+
+
+def build_tiny_model(
+    output_dir: str | Path,
+    sources: list[str | Path],
+    spec: TinyModelSpec = TinyModelSpec(),
+) -> dict:
+    """Build the embedded base model into `output_dir` (replaced if it exists).
+
+    Args:
+        output_dir: Where the quantized model is written.
+        sources: JSONL files of instruction/input/output records (our bundled datasets).
+        spec: Sizes and training settings.
+
+    Returns:
+        dict: a summary (parameter count, losses, file list) also written to build_info.json.
+    """
+    from mlx_lm.convert import convert
+
+    records = []
+    for path in sources:
+        records.extend(read_jsonl(path))
+    if not records:
+        raise ValueError(f"No records found in {sources}; cannot build the base model.")
+    chats = pretraining_chats(records, spec.seed)
+    # The tokenizer sees every message of the pretraining chats (the system prompt ~once per
+    # two chats, so BPE folds it into few tokens: shorter sequences, faster CPU training) plus
+    # the full runnable-first answers, so the headings are cheap tokens too.
+    texts = [m["content"] for chat in chats for m in chat] + [r["output"] for r in records]
+    output_dir = Path(output_dir)
+    with tempfile.TemporaryDirectory() as tmp:
+        fp_dir = Path(tmp) / "fp32"
+        fp_dir.mkdir()
+        train_tokenizer(texts, spec.vocab_size, fp_dir)
+        (fp_dir / "config.json").write_text(json.dumps(model_config(spec, fp_dir), indent=2))
+        losses = pretrain(spec, fp_dir, chats)
+        if output_dir.exists():
+            shutil.rmtree(output_dir)
+        convert(
+            str(fp_dir),
+            mlx_path=str(output_dir),
+            quantize=True,
+            q_bits=spec.q_bits,
+            q_group_size=spec.q_group_size,
+            quant_predicate=quantize_all_but_embeddings,
+        )
+        # Ship our own tokenizer files, not transformers' re-serialisation of them, so the
+        # bytes do not depend on the installed transformers version.
+        for name in ("tokenizer.json", "tokenizer_config.json"):
+            shutil.copy(fp_dir / name, output_dir / name)
+    for extra in ("special_tokens_map.json", "chat_template.jinja", "README.md"):
+        (output_dir / extra).unlink(missing_ok=True)
+    info = {
+        "name": "askbuddyx-tiny-qwen2-4bit",
+        "architecture": "qwen2",
+        "spec": spec.__dict__,
+        "pretrain_records": len(chats),
+        "pretrain_losses": losses,
+        "files": sorted(p.name for p in output_dir.iterdir()) + ["build_info.json"],
+    }
+    (output_dir / "build_info.json").write_text(json.dumps(info, indent=2) + "\n")
+    return info

@@ -1,0 +1,346 @@
+"""Tests for the curated runnable-first examples (askbuddyx.data.curated_examples)."""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from askbuddyx.data.curated_examples import (
+    CATEGORIES,
+    CURATED_EXAMPLES,
+    EXPLAIN_CATEGORY,
+    SECTION_HEADINGS,
+    main,
+    runnable_examples,
+    split_sections,
+    write_jsonl,
+)
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+MODULE_PATH = REPO_ROOT / "askbuddyx" / "data" / "curated_examples.py"
+JSONL_PATH = REPO_ROOT / "assets" / "datasets" / "curated_runnable_first.jsonl"
+
+RUNNABLE = runnable_examples()
+EXPLAIN = [record for record in CURATED_EXAMPLES if record["category"] == EXPLAIN_CATEGORY]
+RUNNABLE_IDS = [record["id"] for record in RUNNABLE]
+EXPLAIN_IDS = [record["id"] for record in EXPLAIN]
+HEADINGS = list(SECTION_HEADINGS.values())
+
+LARGER_CATEGORIES = ("strings", "lists", "dicts", "errors", "classes", "recursion", "parsing")
+
+# Exact layout of a runnable-first answer: optional one-line note after "### Solution".
+LAYOUT_RE = re.compile(
+    r"### Solution\n"
+    r"(?:[^\n`#][^\n]*\n)?"
+    r"```python\n(?:(?!```).)+?\n```\n"
+    r"\n### Usage\n```python\n(?:(?!```).)+?\n```\n"
+    r"\n### Sanity test\n```python\n(?:(?!```).)+?\n```",
+    re.DOTALL,
+)
+PRINT_COMMENT_RE = re.compile(r"^\s*print\(.*\)  # (.*)$")
+FORBIDDEN_MODULES = {"socket", "ssl", "http", "ftplib", "smtplib", "subprocess", "requests"}
+
+# Runs every example in ONE interpreter, each via exec() in its own fresh namespace,
+# capturing stdout per example and reporting the results as JSON on the real stdout.
+RUNNER = r"""
+import contextlib
+import io
+import json
+import sys
+import traceback
+
+examples = json.loads(sys.stdin.read())
+report = {}
+for example in examples:
+    captured = io.StringIO()
+    namespace = {"__name__": "__main__"}
+    try:
+        with contextlib.redirect_stdout(captured):
+            exec(compile(example["code"], "<" + example["id"] + ">", "exec"), namespace)
+    except BaseException:
+        report[example["id"]] = {"ok": False, "stdout": captured.getvalue(),
+                                 "error": traceback.format_exc()}
+    else:
+        report[example["id"]] = {"ok": True, "stdout": captured.getvalue(), "error": ""}
+sys.stdout.write(json.dumps(report))
+"""
+
+
+def _by_id(example_id: str) -> dict[str, str]:
+    return next(record for record in CURATED_EXAMPLES if record["id"] == example_id)
+
+
+def _full_code(record: dict[str, str]) -> str:
+    sections = split_sections(record["output"])
+    return sections["solution"] + "\n" + sections["usage"] + "\n" + sections["sanity_test"]
+
+
+def _explain_code(record: dict[str, str]) -> str | None:
+    match = re.search(r"```python\n(.*?)\n```", record["output"], re.DOTALL)
+    return match.group(1) if match else None
+
+
+@pytest.fixture(scope="module")
+def run_report(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
+    """Run all runnable examples (and explain snippets) once, in one fresh subprocess."""
+    workdir = tmp_path_factory.mktemp("run_examples")
+    tmpdir = workdir / "tmp"
+    tmpdir.mkdir()
+    payload = [{"id": record["id"], "code": _full_code(record)} for record in RUNNABLE]
+    payload += [
+        {"id": record["id"], "code": code}
+        for record in EXPLAIN
+        if (code := _explain_code(record)) is not None
+    ]
+    result = subprocess.run(
+        [sys.executable, "-I", "-c", RUNNER],
+        check=False,
+        cwd=workdir,
+        input=json.dumps(payload),
+        timeout=20,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "TMPDIR": str(tmpdir)},
+    )
+    assert result.returncode == 0, f"runner crashed:\n{result.stderr}"
+    report = json.loads(result.stdout)
+    report["__leftovers__"] = sorted(
+        str(path.relative_to(workdir)) for path in workdir.rglob("*") if path != tmpdir
+    )
+    return report
+
+
+# ------------------------------------------------------------------ collection
+
+
+def test_ids_are_unique_and_well_formed() -> None:
+    ids = [record["id"] for record in CURATED_EXAMPLES]
+    assert len(ids) == len(set(ids)), [i for i, n in Counter(ids).items() if n > 1]
+    for record in RUNNABLE:
+        assert re.fullmatch(r"cur-\d{3}-[a-z0-9]+(?:-[a-z0-9]+)*", record["id"]), record["id"]
+    for record in EXPLAIN:
+        assert re.fullmatch(r"exp-\d{3}-[a-z0-9]+(?:-[a-z0-9]+)*", record["id"]), record["id"]
+
+
+def test_instructions_are_unique_case_insensitive() -> None:
+    counts = Counter(record["instruction"].strip().lower() for record in CURATED_EXAMPLES)
+    assert [text for text, n in counts.items() if n > 1] == []
+
+
+def test_record_keys_and_types() -> None:
+    for record in CURATED_EXAMPLES:
+        assert list(record) == ["id", "category", "instruction", "input", "output"], record["id"]
+        assert all(isinstance(value, str) for value in record.values()), record["id"]
+        assert record["instruction"].strip(), record["id"]
+        assert record["category"] in (*CATEGORIES, EXPLAIN_CATEGORY), record["id"]
+
+
+def test_category_counts() -> None:
+    counts = Counter(record["category"] for record in RUNNABLE)
+    assert len(RUNNABLE) >= 64
+    assert set(counts) == set(CATEGORIES)
+    for category in CATEGORIES:
+        assert counts[category] >= 4, (category, counts[category])
+    for category in LARGER_CATEGORIES:
+        assert counts[category] >= 6, (category, counts[category])
+    assert len(EXPLAIN) >= 8
+
+
+def test_runnable_examples_excludes_explain() -> None:
+    assert all(record["category"] != EXPLAIN_CATEGORY for record in RUNNABLE)
+    assert len(RUNNABLE) + len(EXPLAIN) == len(CURATED_EXAMPLES)
+
+
+# ------------------------------------------------------------- runnable format
+
+
+@pytest.mark.parametrize("example_id", RUNNABLE_IDS)
+def test_runnable_layout(example_id: str) -> None:
+    output = _by_id(example_id)["output"]
+    lines = output.split("\n")
+    positions = []
+    for heading in HEADINGS:
+        assert lines.count(heading) == 1, f"{example_id}: {heading!r} must appear once"
+        positions.append(lines.index(heading))
+    assert positions == sorted(positions), f"{example_id}: headings out of order"
+    assert LAYOUT_RE.fullmatch(output), f"{example_id}: output does not match the exact layout"
+    assert sum(line.startswith("```") for line in lines) == 6, f"{example_id}: extra fences"
+
+
+@pytest.mark.parametrize("example_id", RUNNABLE_IDS)
+def test_split_sections_and_docstrings(example_id: str) -> None:
+    sections = split_sections(_by_id(example_id)["output"])
+    assert set(sections) == {"solution", "usage", "sanity_test"}
+    assert all(code.strip() for code in sections.values()), example_id
+
+    solution_tree = ast.parse(sections["solution"])
+    defs = [
+        node
+        for node in ast.walk(solution_tree)
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+    ]
+    assert defs, f"{example_id}: the solution defines no function or class"
+
+    # Every function/class anywhere in the example is documented.
+    for node in ast.walk(ast.parse(_full_code(_by_id(example_id)))):
+        if isinstance(node, ast.ClassDef):
+            assert ast.get_docstring(node), f"{example_id}: class {node.name} has no docstring"
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            doc = ast.get_docstring(node) or ""
+            assert "Args:" in doc and "Returns:" in doc, (
+                f"{example_id}: {node.name} needs a docstring with Args: and Returns:"
+            )
+
+
+@pytest.mark.parametrize("example_id", RUNNABLE_IDS)
+def test_standard_library_only_and_no_long_sleeps(example_id: str) -> None:
+    tree = ast.parse(_full_code(_by_id(example_id)))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            modules = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            modules = [node.module or ""]
+        else:
+            modules = []
+        for module in modules:
+            top = module.split(".")[0]
+            assert top in sys.stdlib_module_names, f"{example_id}: non-stdlib import {module}"
+            assert top not in FORBIDDEN_MODULES, f"{example_id}: forbidden import {module}"
+            assert module != "urllib.request", f"{example_id}: no network access"
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "sleep"
+            and node.args
+        ):
+            delay = node.args[0]
+            if isinstance(delay, ast.Constant):
+                assert delay.value <= 0.01, f"{example_id}: sleeps longer than 0.01 s"
+
+
+def test_split_sections_rejects_bad_outputs() -> None:
+    good = RUNNABLE[0]["output"]
+    with pytest.raises(ValueError, match="Usage"):
+        split_sections(good.replace("### Usage\n", ""))
+    with pytest.raises(ValueError, match="exactly once"):
+        split_sections(good + "\n\n### Solution\n```python\npass\n```")
+    usage_block = "### Usage\n" + good.split("### Usage\n", 1)[1].split("\n\n### Sanity", 1)[0]
+    with pytest.raises(ValueError, match="no ```python block"):
+        split_sections(good.replace(usage_block, "### Usage\nprint(1)"))
+    reordered = "### Usage\n```python\nx = 1\n```\n\n" + good.replace(usage_block + "\n\n", "")
+    with pytest.raises(ValueError, match="out of order"):
+        split_sections(reordered)
+
+
+# ------------------------------------------------------------------- execution
+
+
+@pytest.mark.parametrize("example_id", RUNNABLE_IDS)
+def test_runnable_example_runs(run_report: dict[str, dict], example_id: str) -> None:
+    result = run_report[example_id]
+    assert result["ok"], f"{example_id} failed:\n{result['error']}"
+
+
+@pytest.mark.parametrize("example_id", RUNNABLE_IDS)
+def test_usage_comments_match_printed_output(run_report: dict[str, dict], example_id: str) -> None:
+    usage = split_sections(_by_id(example_id)["output"])["usage"]
+    expected = [m.group(1) for line in usage.splitlines() if (m := PRINT_COMMENT_RE.match(line))]
+    assert expected, f"{example_id}: usage should print something, with the output in a comment"
+    printed = run_report[example_id]["stdout"].splitlines()
+    assert printed == expected, f"{example_id}: printed {printed!r}, comments say {expected!r}"
+
+
+def test_examples_leave_no_files_behind(run_report: dict[str, dict]) -> None:
+    assert run_report["__leftovers__"] == []
+
+
+def test_one_example_runs_standalone(tmp_path: Path) -> None:
+    """The plain form of the check: one file example in its own fresh interpreter."""
+    record = next(record for record in RUNNABLE if record["category"] == "files")
+    result = subprocess.run(
+        [sys.executable, "-I", "-c", _full_code(record)],
+        check=False,
+        cwd=tmp_path,
+        timeout=20,
+        capture_output=True,
+    )
+    assert result.returncode == 0, f"{record['id']}:\n{result.stderr.decode()}"
+
+
+# --------------------------------------------------------------------- explain
+
+
+@pytest.mark.parametrize("example_id", EXPLAIN_IDS)
+def test_explain_examples_have_no_runnable_format(
+    run_report: dict[str, dict], example_id: str
+) -> None:
+    output = _by_id(example_id)["output"]
+    for heading in HEADINGS:
+        assert heading not in output, f"{example_id}: explain answers must not use {heading!r}"
+    assert "###" not in output
+    fences = [line for line in output.split("\n") if line.startswith("```")]
+    assert len(fences) in (0, 2), f"{example_id}: at most one fenced example"
+    prose = re.sub(r"```python\n.*?\n```", "", output, flags=re.DOTALL).strip()
+    assert prose and not prose.startswith("```"), f"{example_id}: answer should start with prose"
+    for paragraph in prose.split("\n\n"):
+        assert "\n" not in paragraph.strip(), f"{example_id}: prose paragraphs are single lines"
+    if example_id in run_report:
+        assert run_report[example_id]["ok"], run_report[example_id]["error"]
+
+
+# ----------------------------------------------------------------- JSONL + lint
+
+
+def test_write_jsonl_round_trip(tmp_path: Path) -> None:
+    target = tmp_path / "nested" / "dir" / "out.jsonl"
+    assert write_jsonl(target) == len(CURATED_EXAMPLES)
+    lines = target.read_text(encoding="utf-8").splitlines()
+    assert [json.loads(line) for line in lines] == CURATED_EXAMPLES
+
+
+def test_main_writes_file_and_checks_arguments(tmp_path: Path) -> None:
+    target = tmp_path / "cli" / "out.jsonl"
+    assert main([str(target)]) == 0
+    assert len(target.read_text(encoding="utf-8").splitlines()) == len(CURATED_EXAMPLES)
+    assert main([]) == 2
+
+
+def test_committed_jsonl_is_up_to_date(tmp_path: Path) -> None:
+    regenerated = tmp_path / "curated_runnable_first.jsonl"
+    write_jsonl(regenerated)
+    assert JSONL_PATH.exists(), f"missing {JSONL_PATH}; regenerate it (see module docstring)"
+    assert JSONL_PATH.read_bytes() == regenerated.read_bytes(), (
+        "assets/datasets/curated_runnable_first.jsonl is stale; regenerate it with "
+        ".venv/bin/python -m askbuddyx.data.curated_examples "
+        "assets/datasets/curated_runnable_first.jsonl"
+    )
+
+
+def _ruff_has_project_config() -> bool:
+    if (REPO_ROOT / "ruff.toml").exists() or (REPO_ROOT / ".ruff.toml").exists():
+        return True
+    pyproject = REPO_ROOT / "pyproject.toml"
+    return pyproject.exists() and "[tool.ruff" in pyproject.read_text(encoding="utf-8")
+
+
+def test_ruff_clean() -> None:
+    ruff = Path(sys.executable).with_name("ruff")
+    ruff_cmd = str(ruff) if ruff.exists() else shutil.which("ruff")
+    if ruff_cmd is None:
+        pytest.skip("ruff is not installed")
+    command = [ruff_cmd, "check", str(MODULE_PATH), str(Path(__file__).resolve())]
+    if not _ruff_has_project_config():
+        command += ["--line-length", "100"]
+    result = subprocess.run(
+        command, check=False, cwd=REPO_ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -1,0 +1,56 @@
+"""dvc.yaml declares exactly the params each stage script reads, and its code deps exist."""
+
+import importlib.util
+
+import pytest
+import yaml
+
+from askbuddyx.config import stage_param_keys
+
+
+def load_stage_module(root, name):
+    spec = importlib.util.spec_from_file_location(f"stage_{name}", root / "stages" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def dvc(root):
+    return yaml.safe_load((root / "dvc.yaml").read_text())
+
+
+@pytest.fixture(scope="module")
+def params(root):
+    return yaml.safe_load((root / "params.yaml").read_text())
+
+
+def test_every_stage_has_a_script(root, dvc):
+    scripts = {p.stem for p in (root / "stages").glob("*.py")}
+    assert set(dvc["stages"]) == scripts
+
+
+def test_declared_params_equal_what_the_script_reads(root, dvc, params):
+    for name, stage in dvc["stages"].items():
+        module = load_stage_module(root, name)
+        assert stage["params"] == stage_param_keys(params, module.PARAMS), name
+
+
+def test_stage_depends_on_its_own_script_and_deps_exist(root, dvc):
+    for name, stage in dvc["stages"].items():
+        assert f"stages/{name}.py" in stage["deps"], name
+        for dep in stage["deps"]:
+            if not dep.startswith(("data/", "outputs/", "metrics/")):
+                assert (root / dep).exists(), f"{name}: missing dep {dep}"
+
+
+def test_metrics_are_small_uncached_files(dvc):
+    for stage in dvc["stages"].values():
+        for entry in stage.get("metrics", []):
+            (path, opts), = entry.items()
+            assert path.startswith("metrics/") and opts == {"cache": False}
+
+
+def test_pipeline_order(dvc):
+    assert list(dvc["stages"]) == ["fetch_data", "prepare_data", "build_text", "train",
+                                   "evaluate", "bundle"]

@@ -1,0 +1,43 @@
+import subprocess
+import sys
+
+import pytest
+
+from askbuddyx.errors import AskBuddyXError
+from askbuddyx.models import is_hub_id, load_model, resolve_model
+
+
+def test_local_and_hub_ids_are_told_apart(tmp_path):
+    assert is_hub_id("mlx-community/Qwen2.5-Coder-0.5B-Instruct-4bit")
+    assert not is_hub_id("assets/models/missing-model")
+    with pytest.raises(AskBuddyXError, match="Model path not found"):
+        resolve_model("assets/models/missing-model")
+    (tmp_path / "m").mkdir()
+    with pytest.raises(AskBuddyXError, match="no config.json"):
+        resolve_model(str(tmp_path / "m"))
+
+
+def test_unreachable_hub_model_fails_fast_with_hint():
+    with pytest.raises(AskBuddyXError, match="embedded offline profile"):
+        load_model("mlx-community/Qwen2.5-Coder-0.5B-Instruct-4bit")
+
+
+def test_missing_adapter_is_a_clear_error(tmp_path, root):
+    with pytest.raises(AskBuddyXError, match="Adapter not found"):
+        load_model(str(root / "assets/models/askbuddyx-tiny-qwen2-4bit"), str(tmp_path))
+
+
+def test_cli_prints_error_without_traceback(root):
+    out = subprocess.run([sys.executable, "-m", "askbuddyx.cli", "serve", "--model", "nope/x/y"],
+                         capture_output=True, text=True, cwd=root)
+    assert out.returncode == 2
+    assert "error: Model path not found" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_stage_reports_missing_raw_data_clearly(tmp_path, root):
+    (tmp_path / "params.yaml").write_text((root / "params.yaml").read_text())
+    out = subprocess.run([sys.executable, str(root / "stages/prepare_data.py"), "--raw",
+                          "nowhere", "--out", "p", "--metrics", "m.json"],
+                         capture_output=True, text=True, cwd=tmp_path)
+    assert out.returncode == 2 and "Traceback" not in out.stderr
+    assert "Run the fetch_data stage first" in out.stderr
