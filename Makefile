@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: run test deps fetch-data prep-data train eval all bundle serve publish lint clean-venv
+.PHONY: run test test-rebuild deps fetch-data prep-data train eval all bundle serve publish lint clean-venv
 
 run: $(STAMP)  ## create .venv, install, run the pipeline (dvc repro), say where things are
 	$(BIN)/dvc repro
@@ -20,6 +20,9 @@ run: $(STAMP)  ## create .venv, install, run the pipeline (dvc repro), say where
 test: $(STAMP)  ## ruff + pytest, offline
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
+
+test-rebuild: $(STAMP)  ## rebuild the embedded base model and compare bytes (~9 min)
+	ASKBUDDYX_REBUILD_TEST=1 $(BIN)/python -m pytest -q tests/test_tiny_model.py
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

@@ -23,6 +23,7 @@ PARAMS = (
     "train.iters",
     "train.batch_size",
     "train.learning_rate",
+    "train.warmup",
     "train.rank",
     "train.alpha",
     "train.dropout",

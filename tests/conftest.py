@@ -5,12 +5,6 @@ from pathlib import Path
 
 import pytest
 
-from askbuddyx.accel import maybe_reexec_with_openblas
-
-# Same BLAS as the pipeline stages (byte-identical results, 4-7x faster MLX on Linux CPUs):
-# re-executes this pytest run once with OpenBLAS preloaded when it is installed.
-maybe_reexec_with_openblas()
-
 ROOT = Path(__file__).resolve().parents[1]
 EMBEDDED_MODEL = ROOT / "assets" / "models" / "askbuddyx-tiny-qwen2-4bit"
 

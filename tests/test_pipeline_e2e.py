@@ -48,7 +48,8 @@ def project(tmp_path_factory, root):
                            val_batches=2, max_seq_length=384)
     params["eval"].update(max_tokens=16, batch_size=8)
     (work / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
-    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
+    path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
+    env = dict(os.environ, DVC_NO_ANALYTICS="1", PATH=path)
     run(["git", "init", "-q"], work, env)
     run(["dvc", "init", "-q"], work, env)
     return work, env

@@ -48,6 +48,7 @@ def validate_hyperparameters(hp: dict) -> None:
         (hp["batch_size"] >= 1, "train.batch_size must be >= 1"),
         (hp["learning_rate"] > 0, "train.learning_rate must be > 0 (write 2.0e-5, not 2e-5)"),
         (hp["rank"] >= 1, "train.rank must be >= 1"),
+        (0 <= hp["warmup"] < hp["iters"], "train.warmup must be in [0, train.iters)"),
         (hp["alpha"] > 0, "train.alpha must be > 0"),
         (0 <= hp["dropout"] < 1, "train.dropout must be in [0, 1)"),
         (hp["max_seq_length"] >= 16, "train.max_seq_length must be >= 16"),
@@ -79,6 +80,13 @@ def mlx_lm_args(model: str, data_dir: str, adapter_dir: str, hp: dict) -> types.
         iters=hp["iters"],
         val_batches=hp["val_batches"],
         learning_rate=float(hp["learning_rate"]),
+        # mlx-lm's own schedule config: linear warmup, then cosine decay to 10% of the peak
+        lr_schedule={
+            "name": "cosine_decay",
+            "arguments": [float(hp["learning_rate"]), max(1, hp["iters"] - hp["warmup"]),
+                          float(hp["learning_rate"]) / 10],
+            "warmup": hp["warmup"],
+        } if hp["warmup"] > 0 else None,
         steps_per_report=hp["steps_per_report"],
         steps_per_eval=hp["steps_per_eval"],
         save_every=10**9,  # no intermediate checkpoints: only the final adapter is an output
