@@ -56,7 +56,7 @@ def cmd_eval(args) -> int:
 
     heldout = read_jsonl(args.heldout) if args.heldout else []
     rates, _ = evaluate_model(args.model, args.adapter, build_cases(heldout), args.max_tokens,
-                              args.batch_size)
+                              args.batch_size, args.repetition_penalty)
     print(json.dumps(rates, indent=2))
     return 0
 
@@ -103,6 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--heldout", default=None, help="JSONL of held-out records (format suite)")
     p.add_argument("--max-tokens", type=int, default=256)
     p.add_argument("--batch-size", type=int, default=16)
+    p.add_argument("--repetition-penalty", type=float, default=1.0)
     p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser("serve", help="OpenAI-compatible server on the trained adapter")

@@ -12,7 +12,7 @@ from askbuddyx.cli import run_main
 from askbuddyx.config import load_stage_params
 from askbuddyx.data.io import read_jsonl, write_json, write_jsonl
 
-PARAMS = ("model.path", "eval.max_tokens", "eval.batch_size")
+PARAMS = ("model.path", "eval.max_tokens", "eval.batch_size", "eval.repetition_penalty")
 
 
 def main(argv=None):
@@ -32,7 +32,8 @@ def main(argv=None):
     for name, adapter in (("base", None), ("adapter", args.adapter)):
         print(f"Evaluating {name} on {len(cases)} prompts ...", flush=True)
         results[name], records[name] = evaluate_model(
-            p["model.path"], adapter, cases, p["eval.max_tokens"], p["eval.batch_size"])
+            p["model.path"], adapter, cases, p["eval.max_tokens"], p["eval.batch_size"],
+            p["eval.repetition_penalty"])
     metrics = compare(results["base"], results["adapter"])
     out = Path(args.out)
     for name, rows in records.items():

@@ -9,7 +9,9 @@ RATE_LABELS = {
     "compile_pass_rate": "compile smoke (2)",
     "format_rate_heldout": "format, held-out curated",
     "format_rate_all_prompts": "format, all code prompts",
-    "headings_any_rate": "has ### Solution",
+    "solution_heading_rate": "has ### Solution",
+    "usage_heading_rate": "has ### Usage",
+    "sanity_test_heading_rate": "has ### Sanity test",
 }
 
 

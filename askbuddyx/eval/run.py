@@ -31,9 +31,20 @@ def build_cases(heldout: list) -> list:
     return cases
 
 
-def generate_answers(model, tokenizer, prompts: list, max_tokens: int, batch_size: int) -> list:
-    """Greedy answers to `prompts` (user messages, AskBuddyX system prompt), batched."""
+def generate_answers(model, tokenizer, prompts: list, max_tokens: int, batch_size: int,
+                     repetition_penalty: float = 1.0) -> list:
+    """Greedy answers to `prompts` (user messages, AskBuddyX system prompt), batched.
+
+    `repetition_penalty` > 1 applies mlx-lm's repetition penalty (last 20 tokens); small
+    models otherwise fall into loops like "1, 1, 1, ..." under greedy decoding.
+    """
     from mlx_lm.generate import batch_generate
+    from mlx_lm.sample_utils import make_logits_processors
+
+    extra = {}
+    if repetition_penalty != 1.0:
+        extra["logits_processors"] = make_logits_processors(
+            repetition_penalty=repetition_penalty)
 
     token_prompts = [
         tokenizer.apply_chat_template(build_messages(p), add_generation_prompt=True)
@@ -44,7 +55,7 @@ def generate_answers(model, tokenizer, prompts: list, max_tokens: int, batch_siz
         chunk = token_prompts[start:start + batch_size]
         response = batch_generate(model, tokenizer, chunk, max_tokens=max_tokens,
                                   completion_batch_size=batch_size,
-                                  prefill_batch_size=batch_size)
+                                  prefill_batch_size=batch_size, **extra)
         answers.extend(response.texts)
     return answers
 
@@ -75,9 +86,11 @@ def score_cases(cases: list, answers: list) -> tuple[dict, list]:
         "compile_pass_rate": rate(smoke),
         "format_rate_heldout": rate(fmt),
         "format_on_explain_rate": rate(explain),
-        "headings_any_rate": round(
-            sum(format_check(r["response"])["has_solution"] for r in all_answers)
-            / len(all_answers), 4),
+        # Each heading on its own, over every prompt that asks for code: shows partial
+        # progress (e.g. the adapter opens with "### Solution" but never reaches "### Usage").
+        **{f"{key[4:]}_heading_rate": round(
+            sum(format_check(r["response"])[key] for r in all_answers) / len(all_answers), 4)
+           for key in ("has_solution", "has_usage", "has_sanity_test")},
         "format_rate_all_prompts": round(
             sum(has_runnable_first_format(r["response"]) for r in all_answers)
             / len(all_answers), 4),
@@ -86,13 +99,13 @@ def score_cases(cases: list, answers: list) -> tuple[dict, list]:
 
 
 def evaluate_model(model_path: str, adapter_path: str | None, cases: list, max_tokens: int,
-                   batch_size: int) -> tuple[dict, list]:
+                   batch_size: int, repetition_penalty: float = 1.0) -> tuple[dict, list]:
     """Load the model (with the adapter if given), answer every case, score. No execution."""
     from askbuddyx.models import load_model
 
     model, tokenizer = load_model(model_path, adapter_path=adapter_path)
     answers = generate_answers(model, tokenizer, [c["prompt"] for c in cases], max_tokens,
-                               batch_size)
+                               batch_size, repetition_penalty)
     return score_cases(cases, answers)
 
 
