@@ -12,6 +12,7 @@ RATE_LABELS = {
     "solution_heading_rate": "has ### Solution",
     "usage_heading_rate": "has ### Usage",
     "sanity_test_heading_rate": "has ### Sanity test",
+    "heading_token_prob_heldout": "P(heading tokens), held-out",
 }
 
 

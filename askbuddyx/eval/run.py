@@ -15,7 +15,12 @@ from __future__ import annotations
 
 from askbuddyx.eval.checks import compile_check, format_check, sanity_check
 from askbuddyx.eval.prompts import COMPILE_SMOKE_PROMPTS, SANITY_PROMPTS
-from askbuddyx.prompting import build_messages, has_runnable_first_format, user_message
+from askbuddyx.prompting import (
+    HEADINGS,
+    build_messages,
+    has_runnable_first_format,
+    user_message,
+)
 
 
 def build_cases(heldout: list) -> list:
@@ -27,6 +32,7 @@ def build_cases(heldout: list) -> list:
             "suite": "format",
             "prompt": user_message(record["instruction"], record.get("input", "")),
             "expects_format": has_runnable_first_format(record["output"]),
+            "reference": record["output"],
         })
     return cases
 
@@ -58,6 +64,30 @@ def generate_answers(model, tokenizer, prompts: list, max_tokens: int, batch_siz
                                   prefill_batch_size=batch_size, **extra)
         answers.extend(response.texts)
     return answers
+
+
+def heading_token_prob(model, tokenizer, prompt: str, reference: str) -> float:
+    """Mean probability the model gives each token of the three headings of `reference`.
+
+    Teacher-forced on the reference answer (text before each heading given): it measures how
+    much the model expects the format even when greedy decoding does not (yet) produce it.
+    """
+    import mlx.core as mx
+
+    head = tokenizer.apply_chat_template(build_messages(prompt), add_generation_prompt=True,
+                                         tokenize=False)
+    probs = []
+    for heading in HEADINGS:
+        prefix = head + reference[:reference.index(heading)]
+        before = tokenizer.encode(prefix, add_special_tokens=False)
+        after = tokenizer.encode(prefix + heading, add_special_tokens=False)
+        if after[:len(before)] != before:  # heading merged into the prefix's last token
+            continue
+        logits = model(mx.array([after]))[0].astype(mx.float32)
+        logprobs = logits - mx.logsumexp(logits, axis=-1, keepdims=True)
+        for pos in range(len(before), len(after)):
+            probs.append(mx.exp(logprobs[pos - 1, after[pos]]).item())
+    return sum(probs) / len(probs) if probs else 0.0
 
 
 def score_cases(cases: list, answers: list) -> tuple[dict, list]:
@@ -106,7 +136,13 @@ def evaluate_model(model_path: str, adapter_path: str | None, cases: list, max_t
     model, tokenizer = load_model(model_path, adapter_path=adapter_path)
     answers = generate_answers(model, tokenizer, [c["prompt"] for c in cases], max_tokens,
                                batch_size, repetition_penalty)
-    return score_cases(cases, answers)
+    rates, records = score_cases(cases, answers)
+    fmt = [c for c in cases if c["suite"] == "format" and c["expects_format"]]
+    if fmt:
+        rates["heading_token_prob_heldout"] = round(sum(
+            heading_token_prob(model, tokenizer, c["prompt"], c["reference"]) for c in fmt)
+            / len(fmt), 4)
+    return rates, records
 
 
 def compare(base: dict, adapter: dict) -> dict:

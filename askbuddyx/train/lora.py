@@ -125,6 +125,7 @@ def run_lora_training(model_path: str, data_dir: str | Path, adapter_dir: str | 
     Returns:
         dict: losses, parameter counts, timings and peak memory.
     """
+    import numpy as np
     from mlx_lm.lora import train_model
     from mlx_lm.tuner.datasets import load_dataset
 
@@ -147,13 +148,17 @@ def run_lora_training(model_path: str, data_dir: str | Path, adapter_dir: str | 
         )
     if args.num_layers > len(model.layers):
         args.num_layers = len(model.layers)  # "all layers" on a model smaller than asked
+    # mlx-lm's `run()` seeds numpy (batch order) and `train_model` seeds MLX (LoRA init,
+    # dropout); we call `train_model` directly, so seed numpy here too: same seed, same bytes.
+    np.random.seed(args.seed)
     start = time.time()
     train_model(args, model, train_set, valid_set, training_callback=recorder)
     seconds = time.time() - start
     trainable, total = count_parameters(model)
     if not recorder.train or recorder.train[-1][1] != recorder.train[-1][1]:  # NaN check
-        raise AskBuddyXError("Training diverged (loss is NaN).",
-                             hint="Lower train.learning_rate.")
+        raise AskBuddyXError(
+            "Training loss is NaN: training diverged, or max_seq_length cut every answer token.",
+            hint="Lower train.learning_rate, or raise train.max_seq_length.")
     return {
         "final_train_loss": recorder.train[-1][1],
         "final_val_loss": recorder.val[-1][1] if recorder.val else None,
