@@ -44,7 +44,7 @@ def project(tmp_path_factory, root):
     params["data"]["sources"][0]["limit"] = 150
     params["data"]["curated_holdout"] = 3
     params["data"]["val_fraction"] = 0.05
-    params["train"].update(iters=4, batch_size=2, steps_per_report=2, steps_per_eval=2,
+    params["train"].update(iters=4, warmup=1, batch_size=2, steps_per_report=2, steps_per_eval=2,
                            val_batches=2, max_seq_length=384)
     params["eval"].update(max_tokens=16, batch_size=8)
     (work / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
