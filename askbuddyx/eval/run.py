@@ -90,6 +90,17 @@ def heading_token_prob(model, tokenizer, prompt: str, reference: str) -> float:
     return sum(probs) / len(probs) if probs else 0.0
 
 
+def expects_format(case: dict) -> bool:
+    """A held-out prompt whose reference answer uses the runnable-first format."""
+    return case["suite"] == "format" and case["expects_format"]
+
+
+def share(flags) -> float | None:
+    """Fraction of true flags, rounded to 4 places; None when there are none."""
+    flags = list(flags)
+    return round(sum(flags) / len(flags), 4) if flags else None
+
+
 def score_cases(cases: list, answers: list) -> tuple[dict, list]:
     """Score answers; returns (rates, per-case records)."""
     records = []
@@ -103,27 +114,20 @@ def score_cases(cases: list, answers: list) -> tuple[dict, list]:
         records.append({**case, "response": answer, "checks": checks,
                         "passed": checks["passed"]})
 
-    def rate(rows):
-        return round(sum(r["passed"] for r in rows) / len(rows), 4) if rows else None
-
-    sanity = [r for r in records if r["suite"] == "sanity"]
-    smoke = [r for r in records if r["suite"] == "compile"]
-    fmt = [r for r in records if r["suite"] == "format" and r["expects_format"]]
-    explain = [r for r in records if r["suite"] == "format" and not r["expects_format"]]
-    all_answers = [r for r in records if r["suite"] != "format" or r["expects_format"]]
+    # Format checks once per answer to a code prompt (seed prompts + held-out code prompts).
+    code_checks = [format_check(r["response"]) for r in records
+                   if r["suite"] != "format" or r["expects_format"]]
     rates = {
-        "sanity_pass_rate": rate(sanity),
-        "compile_pass_rate": rate(smoke),
-        "format_rate_heldout": rate(fmt),
-        "format_on_explain_rate": rate(explain),
+        "sanity_pass_rate": share(r["passed"] for r in records if r["suite"] == "sanity"),
+        "compile_pass_rate": share(r["passed"] for r in records if r["suite"] == "compile"),
+        "format_rate_heldout": share(r["passed"] for r in records if expects_format(r)),
+        "format_on_explain_rate": share(r["passed"] for r in records
+                                        if r["suite"] == "format" and not r["expects_format"]),
         # Each heading on its own, over every prompt that asks for code: shows partial
         # progress (e.g. the adapter opens with "### Solution" but never reaches "### Usage").
-        **{f"{key[4:]}_heading_rate": round(
-            sum(format_check(r["response"])[key] for r in all_answers) / len(all_answers), 4)
+        **{f"{key[4:]}_heading_rate": share(c[key] for c in code_checks)
            for key in ("has_solution", "has_usage", "has_sanity_test")},
-        "format_rate_all_prompts": round(
-            sum(has_runnable_first_format(r["response"]) for r in all_answers)
-            / len(all_answers), 4),
+        "format_rate_all_prompts": share(c["passed"] for c in code_checks),
     }
     return rates, records
 
@@ -137,7 +141,7 @@ def evaluate_model(model_path: str, adapter_path: str | None, cases: list, max_t
     answers = generate_answers(model, tokenizer, [c["prompt"] for c in cases], max_tokens,
                                batch_size, repetition_penalty)
     rates, records = score_cases(cases, answers)
-    fmt = [c for c in cases if c["suite"] == "format" and c["expects_format"]]
+    fmt = [c for c in cases if expects_format(c)]
     if fmt:
         rates["heading_token_prob_heldout"] = round(sum(
             heading_token_prob(model, tokenizer, c["prompt"], c["reference"]) for c in fmt)
