@@ -14,6 +14,8 @@ HP = dict(seed=0, iters=3, batch_size=2, learning_rate=1.0e-3, warmup=1, rank=4,
 def test_bad_hyperparameters_are_clear_errors():
     with pytest.raises(AskBuddyXError, match="learning_rate"):
         validate_hyperparameters(dict(HP, learning_rate=0))
+    with pytest.raises(AskBuddyXError, match="write 2.0e-5"):
+        validate_hyperparameters(dict(HP, learning_rate="2e-5"))
     with pytest.raises(AskBuddyXError, match="warmup"):
         validate_hyperparameters(dict(HP, warmup=5))
 

@@ -43,6 +43,12 @@ class LossRecorder:
 
 def validate_hyperparameters(hp: dict) -> None:
     """Fail before loading anything when a hyperparameter cannot work."""
+    # Before the range checks: comparing the string "2e-5" with 0 would raise a TypeError.
+    if not isinstance(hp["learning_rate"], (int, float)):
+        raise AskBuddyXError(
+            f"train.learning_rate is {hp['learning_rate']!r}, not a number.",
+            hint="YAML reads 2e-5 as a string: write 2.0e-5.",
+        )
     checks = [
         (hp["iters"] >= 1, "train.iters must be >= 1"),
         (hp["batch_size"] >= 1, "train.batch_size must be >= 1"),
@@ -56,11 +62,6 @@ def validate_hyperparameters(hp: dict) -> None:
     for ok, message in checks:
         if not ok:
             raise AskBuddyXError(f"Invalid hyperparameter: {message}.", hint="Fix params.yaml.")
-    if not isinstance(hp["learning_rate"], (int, float)):
-        raise AskBuddyXError(
-            f"train.learning_rate is {hp['learning_rate']!r}, not a number.",
-            hint="YAML reads 2e-5 as a string: write 2.0e-5.",
-        )
 
 
 def mlx_lm_args(model: str, data_dir: str, adapter_dir: str, hp: dict) -> types.SimpleNamespace:
