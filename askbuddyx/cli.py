@@ -11,17 +11,18 @@ library functions. Errors print as "error: ... / how to fix: ..." and exit with 
 from __future__ import annotations
 
 import argparse
-import json
-import socket
-import subprocess
+import importlib
+import importlib.util
 import sys
-from pathlib import Path
 
 from askbuddyx.errors import AskBuddyXError
 
 DEFAULT_BASE_MODEL_DIR = "assets/models/askbuddyx-tiny-qwen2-4bit"
 BUNDLED_SOURCES = ("assets/datasets/code_tasks.jsonl",
                    "assets/datasets/curated_runnable_first.jsonl")
+# Each concern that has commands owns `askbuddyx/<concern>/cli.py` with a
+# `register(subparsers)` function; importing it must stay cheap (no mlx at import time).
+CONCERNS = ("data", "train", "eval", "serve", "publish")
 
 
 def run_main(main, argv=None) -> int:
@@ -47,46 +48,6 @@ def cmd_build_base_model(args) -> int:
     return 0
 
 
-def cmd_eval(args) -> int:
-    from askbuddyx.accel import maybe_reexec_with_openblas
-
-    maybe_reexec_with_openblas()
-    from askbuddyx.data.io import read_jsonl
-    from askbuddyx.eval.run import build_cases, evaluate_model
-
-    heldout = read_jsonl(args.heldout) if args.heldout else []
-    rates, _ = evaluate_model(args.model, args.adapter, build_cases(heldout), args.max_tokens,
-                              args.batch_size, args.repetition_penalty)
-    print(json.dumps(rates, indent=2))
-    return 0
-
-
-def port_in_use(host: str, port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        return s.connect_ex((host, port)) == 0
-
-
-def cmd_serve(args) -> int:
-    from askbuddyx.models import resolve_model
-
-    resolve_model(args.model)
-    if args.adapter and not (Path(args.adapter) / "adapters.safetensors").is_file():
-        raise AskBuddyXError(f"Adapter not found: {args.adapter}/adapters.safetensors",
-                             hint="Train it first with `make run`, or pass --adapter ''.")
-    if port_in_use(args.host, args.port):
-        raise AskBuddyXError(f"Port {args.port} on {args.host} is already in use.",
-                             hint=f"Pick another: `askbuddyx serve --port {args.port + 1}`.")
-    cmd = [sys.executable, "-m", "mlx_lm", "server", "--model", args.model,
-           "--host", args.host, "--port", str(args.port)]
-    if args.adapter:
-        cmd += ["--adapter-path", args.adapter]
-    print(f"Starting OpenAI-compatible server on http://{args.host}:{args.port}\n"
-          f"Try: curl http://{args.host}:{args.port}/v1/chat/completions "
-          "-H 'Content-Type: application/json' -d '{\"messages\": [{\"role\": \"user\", "
-          "\"content\": \"Write a function to reverse a string\"}]}'", flush=True)
-    return subprocess.call(cmd)
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="askbuddyx", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -97,21 +58,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sources", nargs="+", default=list(BUNDLED_SOURCES))
     p.set_defaults(func=cmd_build_base_model)
 
-    p = sub.add_parser("eval", help="run the evaluation suites on a model (+ adapter)")
-    p.add_argument("--model", default=DEFAULT_BASE_MODEL_DIR)
-    p.add_argument("--adapter", default=None)
-    p.add_argument("--heldout", default=None, help="JSONL of held-out records (format suite)")
-    p.add_argument("--max-tokens", type=int, default=256)
-    p.add_argument("--batch-size", type=int, default=16)
-    p.add_argument("--repetition-penalty", type=float, default=1.0)
-    p.set_defaults(func=cmd_eval)
-
-    p = sub.add_parser("serve", help="OpenAI-compatible server on the trained adapter")
-    p.add_argument("--model", default=DEFAULT_BASE_MODEL_DIR)
-    p.add_argument("--adapter", default="outputs/adapters/dev")
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8080)
-    p.set_defaults(func=cmd_serve)
+    for concern in CONCERNS:
+        module = f"askbuddyx.{concern}.cli"
+        if importlib.util.find_spec(module) is not None:
+            importlib.import_module(module).register(sub)
     return parser
 
 
