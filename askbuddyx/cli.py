@@ -14,6 +14,7 @@ import argparse
 import importlib
 import importlib.util
 import sys
+from pathlib import Path
 
 from askbuddyx.errors import AskBuddyXError
 
@@ -40,6 +41,10 @@ def run_main(main, argv=None) -> int:
 def cmd_build_base_model(args) -> int:
     from askbuddyx.accel import maybe_reexec_with_openblas
 
+    missing = [s for s in args.sources if not Path(s).is_file()]
+    if missing:
+        raise AskBuddyXError(f"Source dataset not found: {', '.join(missing)}",
+                             hint="Run from the repository root, or pass --sources FILE ...")
     maybe_reexec_with_openblas()
     from askbuddyx.tiny_model import build_tiny_model
 

@@ -41,3 +41,12 @@ def test_stage_reports_missing_raw_data_clearly(tmp_path, root):
                          capture_output=True, text=True, cwd=tmp_path)
     assert out.returncode == 2 and "Traceback" not in out.stderr
     assert "Run the fetch_data stage first" in out.stderr
+
+
+def test_build_base_model_outside_the_repo_names_the_missing_sources(tmp_path):
+    out = subprocess.run([sys.executable, "-m", "askbuddyx.cli", "build-base-model",
+                          "--output", str(tmp_path / "m")],
+                         capture_output=True, text=True, cwd=tmp_path)
+    assert out.returncode == 2 and "Traceback" not in out.stderr
+    assert "Source dataset not found: assets/datasets/code_tasks.jsonl" in out.stderr
+    assert not (tmp_path / "m").exists()
