@@ -1,0 +1,242 @@
+"""The generation engine: one thread runs mlx-lm's `BatchGenerator`s, requests come and go.
+
+Every served model (the base model, or the base with one LoRA adapter) gets its own
+`mlx_lm.generate.BatchGenerator`, which does continuous batching: a request that arrives while
+others are decoding joins the running batch at the next step. The engine thread steps each
+generator that has work in turn, so requests for different adapters interleave step by step
+instead of waiting for one another to drain. Sampling, stop tokens and KV caches are mlx-lm's;
+this module only routes tokens to requests, detokenizes them and applies text stop strings.
+
+Events go back to the caller through `Request.deliver(kind, payload)`, which the HTTP layer
+binds to its event loop (`loop.call_soon_threadsafe`). One engine step delivers one batch of
+events per request (text delta, finish), so the HTTP side does little work per token.
+
+Run directly only through `askbuddyx serve`; tests drive it through the HTTP API.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from dataclasses import dataclass, field
+
+log = logging.getLogger("askbuddyx.serve")
+
+
+@dataclass
+class Request:
+    """One chat completion in flight.
+
+    Args:
+        served: The `ServedModel` (model + tokenizer) that generates it.
+        prompt: Prompt token ids (chat template already applied).
+        max_tokens: Most tokens to generate.
+        temperature, top_p: Sampling (temperature 0 = greedy).
+        stop: Text stop strings; the answer is cut before the first one.
+        repetition_penalty: mlx-lm's repetition penalty (None or 1.0: off).
+        deliver: Called from the engine thread as deliver(events), a list of
+            ("delta", text) and ("done", finish_reason) / ("error", message) tuples.
+    """
+
+    served: object
+    prompt: list
+    max_tokens: int
+    temperature: float
+    top_p: float
+    stop: list
+    repetition_penalty: float | None
+    deliver: object
+    completion_tokens: int = 0
+    text: str = ""
+    emitted: int = 0  # chars of `text` already delivered
+    finish_reason: str | None = None
+    cancelled: bool = False
+    uid: int | None = None
+    detokenizer: object = None
+    events: list = field(default_factory=list)
+
+
+class Engine:
+    """Owns the generation thread. `submit` and `cancel` are safe to call from any thread.
+
+    Args:
+        completion_batch_size: Most sequences one generator decodes at once.
+        prefill_batch_size: Most prompts one generator prefills at once.
+    """
+
+    def __init__(self, completion_batch_size: int = 32, prefill_batch_size: int = 8):
+        self.completion_batch_size = completion_batch_size
+        self.prefill_batch_size = prefill_batch_size
+        self._inbox: queue.Queue = queue.Queue()
+        self._generators: dict = {}  # ServedModel key -> (BatchGenerator, {uid: Request})
+        self._samplers: dict = {}
+        self._stop = False
+        self._failed: str | None = None
+        self._thread = threading.Thread(target=self._run, name="askbuddyx-engine", daemon=True)
+        self._thread.start()
+
+    # -- public API ---------------------------------------------------------------------
+    def submit(self, request: Request) -> None:
+        if not self.alive:
+            raise RuntimeError(f"generation engine is not running ({self._failed})")
+        self._inbox.put(("submit", request))
+
+    def cancel(self, request: Request) -> None:
+        request.cancelled = True
+        self._inbox.put(("cancel", request))
+
+    def close(self) -> None:
+        self._stop = True
+        self._inbox.put(("wake", None))
+        self._thread.join(timeout=10)
+
+    @property
+    def alive(self) -> bool:
+        return self._thread.is_alive() and self._failed is None
+
+    @property
+    def active(self) -> int:
+        return sum(len(reqs) for _, reqs in self._generators.values())
+
+    # -- engine thread ------------------------------------------------------------------
+    def _run(self) -> None:
+        import mlx.core as mx
+
+        # All generation happens on this thread's stream, as in mlx_lm.server.
+        stream = mx.default_stream(mx.default_device())
+        try:
+            while not self._stop:
+                self._drain_inbox(block=self.active == 0, stream=stream)
+                self._step()
+        except Exception as exc:  # noqa: BLE001 - reported to every waiting request
+            log.exception("generation engine died")
+            self._failed = f"{type(exc).__name__}: {exc}"
+            for _, reqs in self._generators.values():
+                for r in reqs.values():
+                    r.deliver([("error", "generation engine failed; see the server log")])
+            self._generators.clear()
+
+    def _drain_inbox(self, block: bool, stream) -> None:
+        try:
+            item = self._inbox.get(timeout=0.5) if block else self._inbox.get_nowait()
+        except queue.Empty:
+            return
+        while True:
+            kind, req = item
+            if kind == "submit":
+                self._insert(req, stream)
+            elif kind == "cancel":
+                self._remove(req)
+            try:
+                item = self._inbox.get_nowait()
+            except queue.Empty:
+                return
+
+    def _sampler(self, temperature: float, top_p: float):
+        # One sampler object per setting: BatchGenerator samples the whole batch in one call
+        # when every sequence shares the same sampler object.
+        from mlx_lm.sample_utils import make_sampler
+
+        key = (float(temperature), float(top_p))
+        if key not in self._samplers:
+            self._samplers[key] = make_sampler(temp=key[0], top_p=key[1])
+        return self._samplers[key]
+
+    def _insert(self, req: Request, stream) -> None:
+        if req.cancelled:
+            return
+        from mlx_lm.generate import BatchGenerator, make_stop_sequences
+        from mlx_lm.sample_utils import make_logits_processors
+
+        served = req.served
+        entry = self._generators.get(served.key)
+        if entry is None:
+            gen = BatchGenerator(served.model, completion_batch_size=self.completion_batch_size,
+                                 prefill_batch_size=self.prefill_batch_size, stream=stream)
+            entry = self._generators[served.key] = (gen, {})
+        gen, reqs = entry
+        processors = []
+        if req.repetition_penalty and req.repetition_penalty != 1.0:
+            processors = make_logits_processors(repetition_penalty=req.repetition_penalty)
+        (uid,) = gen.insert(
+            [req.prompt], max_tokens=[req.max_tokens],
+            samplers=[self._sampler(req.temperature, req.top_p)],
+            logits_processors=[processors],
+            stop_sequences=[make_stop_sequences(served.tokenizer)],
+        )
+        req.uid = uid
+        req.detokenizer = served.tokenizer.detokenizer
+        reqs[uid] = req
+
+    def _remove(self, req: Request) -> None:
+        entry = self._generators.get(req.served.key)
+        if entry is None or req.uid not in entry[1]:
+            return
+        gen, reqs = entry
+        gen.remove([req.uid])
+        del reqs[req.uid]
+
+    def _step(self) -> None:
+        for key in list(self._generators):
+            gen, reqs = self._generators[key]
+            if not reqs:
+                # Idle: drop it (cheap to make again), so an unloaded model is freed.
+                gen.close()
+                del self._generators[key]
+                continue
+            _, responses = gen.next()
+            finished = []
+            for r in responses:
+                req = reqs.get(r.uid)
+                if req is None:
+                    continue
+                self._on_token(req, r.token, r.finish_reason)
+                if req.finish_reason is not None:
+                    finished.append(req)
+                    del reqs[r.uid]
+                    if r.finish_reason is None:  # our stop string, not mlx-lm's: drop it there
+                        gen.remove([r.uid])
+            for req in (*reqs.values(), *finished):
+                self._flush(req)
+
+    def _on_token(self, req: Request, token: int, finish_reason: str | None) -> None:
+        req.completion_tokens += 1
+        detok = req.detokenizer
+        if finish_reason == "stop":
+            # The stop (EOS) token itself is not part of the answer.
+            req.completion_tokens -= 1
+            detok.finalize()
+        else:
+            detok.add_token(token)
+            if finish_reason == "length":
+                detok.finalize()
+        req.text += detok.last_segment
+        if req.stop:
+            cut = min((i for i in (req.text.find(s, max(0, req.emitted - len(s)))
+                                   for s in req.stop) if i >= 0), default=-1)
+            if cut >= 0:
+                req.text = req.text[:cut]
+                finish_reason = "stop"
+        if finish_reason is not None:
+            req.finish_reason = finish_reason
+
+    @staticmethod
+    def _flush(req: Request) -> None:
+        end = len(req.text)
+        if req.finish_reason is None and req.stop:
+            # Hold back a tail that could be the start of a stop string.
+            for s in req.stop:
+                for k in range(min(len(s) - 1, end - req.emitted), 0, -1):
+                    if req.text.endswith(s[:k]):
+                        end = min(end, len(req.text) - k)
+                        break
+        events = []
+        if end > req.emitted:
+            events.append(("delta", req.text[req.emitted:end]))
+            req.emitted = end
+        if req.finish_reason is not None:
+            events.append(("done", req.finish_reason))
+        if events:
+            req.deliver(events)
+
