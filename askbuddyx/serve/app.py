@@ -148,6 +148,10 @@ async def index(request: web.Request) -> web.FileResponse:
     return web.FileResponse(STATIC_DIR / "index.html")
 
 
+async def favicon(request: web.Request) -> web.Response:
+    return web.Response(status=204)
+
+
 async def models(request: web.Request) -> web.Response:
     registry = request.app[REGISTRY]
     created = int(time.time())
@@ -376,6 +380,7 @@ def create_app(registry: Registry, engine: Engine, config: ServeConfig,
     app[RECORDER] = recorder
     app.router.add_get("/health", health)
     app.router.add_get("/", index)
+    app.router.add_get("/favicon.ico", favicon)
     app.router.add_static("/static/", STATIC_DIR)
     app.router.add_get("/v1/models", models)
     app.router.add_post("/v1/chat/completions", chat_completions)

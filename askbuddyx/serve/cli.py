@@ -132,7 +132,8 @@ def cmd_serve(args) -> int:
     engine = Engine(completion_batch_size=int(s["batch_size"]),
                     prefill_batch_size=min(8, int(s["batch_size"])))
     api_key = read_api_key()
-    config = ServeConfig(default_max_tokens=int(s["max_tokens"]),
+    config = ServeConfig(default_max_tokens=min(int(s["max_tokens"]),
+                                                 int(s["max_tokens_limit"])),
                          max_tokens_limit=int(s["max_tokens_limit"]),
                          max_prompt_tokens=int(s["max_prompt_tokens"]),
                          default_temperature=float(s["temperature"]),
