@@ -189,6 +189,7 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
     prompt = tokenizer.encode(format_chat(tokenizer, messages, add_generation_prompt=True),
                               add_special_tokens=False)
     request["prompt_tokens"] = len(prompt)
+    prefix_len = _system_prefix_len(tokenizer, messages, prompt)
     if len(prompt) > cfg.max_prompt_tokens:
         raise bad(f"The prompt has {len(prompt)} tokens; this server takes at most "
                   f"{cfg.max_prompt_tokens}.", "messages", "context_length_exceeded")
@@ -196,8 +197,9 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
     events: asyncio.Queue = asyncio.Queue()
     gen = Request(served=served, prompt=prompt, max_tokens=req.max_tokens,
                   temperature=req.temperature, top_p=req.top_p, stop=req.stop,
-                  repetition_penalty=req.repetition_penalty,
-                  deliver=lambda evs: loop.call_soon_threadsafe(events.put_nowait, evs))
+                  repetition_penalty=req.repetition_penalty, stream=req.stream,
+                  prefix_len=prefix_len,
+                  deliver=events.put_nowait)
     engine: Engine = app[ENGINE]
     if not engine.alive:
         raise ApiError(503, "The generation engine stopped; restart the server.", "server_error")
@@ -209,7 +211,8 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
         if req.stream:
             response = await _stream(request, req, gen, events, ident, created)
         else:
-            text, finish = await _collect(events)
+            finish = await _collect(events)
+            text = gen.text
             response = web.json_response({
                 "id": ident, "object": "chat.completion", "created": created,
                 "model": req.model, "system_fingerprint": None,
@@ -227,20 +230,36 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
             app[RECORDER].record(req.model, messages, gen.text, gen.finish_reason)
 
 
+def _system_prefix_len(tokenizer, messages: list, prompt: list) -> int:
+    """How many leading prompt tokens are the system turn(s): the engine caches their KV."""
+    n = 0
+    while n < len(messages) and messages[n]["role"] == "system":
+        n += 1
+    if n == 0:
+        return 0
+    head = tokenizer.encode(format_chat(tokenizer, messages[:n] + [{"role": "user",
+                                                                     "content": ""}]),
+                            add_special_tokens=False)
+    same = 0
+    for a, b in zip(head, prompt):
+        if a != b:
+            break
+        same += 1
+    return same
+
+
 def _usage(prompt_tokens: int, completion_tokens: int) -> dict:
     return {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
             "total_tokens": prompt_tokens + completion_tokens}
 
 
-async def _collect(events: asyncio.Queue):
-    parts = []
+async def _collect(events: asyncio.Queue) -> str:
+    """Wait for the end of a non-streamed request; returns its finish_reason."""
     while True:
         for kind, value in await events.get():
-            if kind == "delta":
-                parts.append(value)
-            elif kind == "done":
-                return "".join(parts), value
-            else:
+            if kind == "done":
+                return value
+            if kind == "error":
                 raise ApiError(503, value, "server_error")
 
 
@@ -391,8 +410,19 @@ def create_app(registry: Registry, engine: Engine, config: ServeConfig,
     app.router.add_post("/v1/adapters/{name}/unload", unload_adapter)
     app.router.add_delete("/v1/adapters/{name}", delete_adapter)
 
+    async def bind_engine(_app):
+        # The engine thread hands over a batch of events with one wake-up of this loop.
+        loop = asyncio.get_running_loop()
+
+        def run(batch):
+            for req, events in batch:
+                req.deliver(events)
+
+        engine.dispatch = lambda batch: loop.call_soon_threadsafe(run, batch)
+
     async def close_engine(_app):
         engine.close()
 
+    app.on_startup.append(bind_engine)
     app.on_cleanup.append(close_engine)
     return app

@@ -7,9 +7,11 @@ generator that has work in turn, so requests for different adapters interleave s
 instead of waiting for one another to drain. Sampling, stop tokens and KV caches are mlx-lm's;
 this module only routes tokens to requests, detokenizes them and applies text stop strings.
 
-Events go back to the caller through `Request.deliver(kind, payload)`, which the HTTP layer
-binds to its event loop (`loop.call_soon_threadsafe`). One engine step delivers one batch of
-events per request (text delta, finish), so the HTTP side does little work per token.
+Events go back in batches: every `flush_interval` seconds (and whenever a request finishes)
+the engine hands all pending events of all requests to `dispatch` in one call. The HTTP layer
+sets `dispatch` to one `loop.call_soon_threadsafe` per batch, so the event loop wakes a few
+dozen times a second however many requests are streaming: on a 2-core machine, waking it once
+per token per request cost a third of the throughput (measured with bench/bench_serve.py).
 
 Run directly only through `askbuddyx serve`; tests drive it through the HTTP API.
 """
@@ -19,6 +21,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 from dataclasses import dataclass, field
 
 log = logging.getLogger("askbuddyx.serve")
@@ -35,8 +38,9 @@ class Request:
         temperature, top_p: Sampling (temperature 0 = greedy).
         stop: Text stop strings; the answer is cut before the first one.
         repetition_penalty: mlx-lm's repetition penalty (None or 1.0: off).
-        deliver: Called from the engine thread as deliver(events), a list of
+        deliver: Called (through the engine's `dispatch`) as deliver(events), a list of
             ("delta", text) and ("done", finish_reason) / ("error", message) tuples.
+        stream: False: no deltas, only ("done", ...) at the end (read `text` then).
     """
 
     served: object
@@ -47,6 +51,9 @@ class Request:
     stop: list
     repetition_penalty: float | None
     deliver: object
+    stream: bool = True
+    prefix_len: int = 0  # tokens of the system-prompt prefix, cached for the next requests
+    save_prefix: bool = False
     completion_tokens: int = 0
     text: str = ""
     emitted: int = 0  # chars of `text` already delivered
@@ -65,12 +72,20 @@ class Engine:
         prefill_batch_size: Most prompts one generator prefills at once.
     """
 
-    def __init__(self, completion_batch_size: int = 32, prefill_batch_size: int = 8):
+    def __init__(self, completion_batch_size: int = 32, prefill_batch_size: int = 8,
+                 flush_interval: float = 0.02, prompt_cache_size: int = 16):
+        self.prompt_cache_size = prompt_cache_size
         self.completion_batch_size = completion_batch_size
         self.prefill_batch_size = prefill_batch_size
         self._inbox: queue.Queue = queue.Queue()
         self._generators: dict = {}  # ServedModel key -> (BatchGenerator, {uid: Request})
         self._samplers: dict = {}
+        self._prompt_cache = None  # mlx-lm's LRUPromptCache, made on the engine thread
+        self.flush_interval = flush_interval
+        # dispatch(batch): batch is a list of (Request, events). Default: deliver right here.
+        self.dispatch = lambda batch: [req.deliver(events) for req, events in batch]
+        self._pending: list = []
+        self._last_flush = 0.0
         self._stop = False
         self._failed: str | None = None
         self._thread = threading.Thread(target=self._run, name="askbuddyx-engine", daemon=True)
@@ -105,6 +120,11 @@ class Engine:
 
         # All generation happens on this thread's stream, as in mlx_lm.server.
         stream = mx.default_stream(mx.default_device())
+        from mlx_lm.models.cache import LRUPromptCache
+
+        # KV caches of prompt prefixes (the system prompt, earlier turns of a chat), as
+        # mlx_lm.server keeps them: most requests then prefill only the new user message.
+        self._prompt_cache = LRUPromptCache(max_size=self.prompt_cache_size)
         try:
             while not self._stop:
                 self._drain_inbox(block=self.active == 0, stream=stream)
@@ -114,7 +134,9 @@ class Engine:
             self._failed = f"{type(exc).__name__}: {exc}"
             for _, reqs in self._generators.values():
                 for r in reqs.values():
-                    r.deliver([("error", "generation engine failed; see the server log")])
+                    self._pending.append((r, [("error", "generation engine failed; see the "
+                                                        "server log")]))
+            self.dispatch(self._pending)
             self._generators.clear()
 
     def _drain_inbox(self, block: bool, stream) -> None:
@@ -159,8 +181,20 @@ class Engine:
         processors = []
         if req.repetition_penalty and req.repetition_penalty != 1.0:
             processors = make_logits_processors(repetition_penalty=req.repetition_penalty)
-        (uid,) = gen.insert(
-            [req.prompt], max_tokens=[req.max_tokens],
+        prompt = req.prompt
+        cache, rest = self._prompt_cache.fetch_nearest_cache(served.key, prompt)
+        if not rest:  # an exact hit leaves nothing to prefill; the generator needs a token
+            cache, rest = None, prompt
+        cached = len(prompt) - len(rest)
+        if cached < req.prefix_len < len(prompt):
+            # Two segments: the generator pauses after the first so we can cache it.
+            segments = [prompt[cached:req.prefix_len], prompt[req.prefix_len:]]
+            req.save_prefix = True
+        else:
+            segments = [rest]
+        (uid,) = gen.insert_segments(
+            [segments], max_tokens=[req.max_tokens], caches=[cache],
+            all_tokens=[prompt[:cached]],
             samplers=[self._sampler(req.temperature, req.top_p)],
             logits_processors=[processors],
             stop_sequences=[make_stop_sequences(served.tokenizer)],
@@ -178,6 +212,7 @@ class Engine:
         del reqs[req.uid]
 
     def _step(self) -> None:
+        any_finished = False
         for key in list(self._generators):
             gen, reqs = self._generators[key]
             if not reqs:
@@ -185,20 +220,43 @@ class Engine:
                 gen.close()
                 del self._generators[key]
                 continue
-            _, responses = gen.next()
+            prompt_responses, responses = gen.next()
+            ends = [p.uid for p in prompt_responses
+                    if p.end_of_segment and not p.end_of_prompt and p.uid in reqs
+                    and reqs[p.uid].save_prefix]
+            for cache, tokens in gen.extract_cache(ends).values():
+                self._prompt_cache.insert_cache(key, tokens[:], cache, cache_type="system")
             finished = []
             for r in responses:
                 req = reqs.get(r.uid)
                 if req is None:
                     continue
                 self._on_token(req, r.token, r.finish_reason)
+                if r.finish_reason is not None and r.prompt_cache is not None:
+                    # The whole conversation so far: the next turn of this chat reuses it.
+                    self._prompt_cache.insert_cache(key, r.all_tokens[:], r.prompt_cache,
+                                                    cache_type="assistant")
                 if req.finish_reason is not None:
                     finished.append(req)
                     del reqs[r.uid]
                     if r.finish_reason is None:  # our stop string, not mlx-lm's: drop it there
                         gen.remove([r.uid])
-            for req in (*reqs.values(), *finished):
-                self._flush(req)
+            any_finished = any_finished or bool(finished)
+            self._pending.extend((req, None) for req in finished)
+        now = time.perf_counter()
+        if any_finished or now - self._last_flush >= self.flush_interval:
+            self._last_flush = now
+            batch = []
+            for _, reqs in self._generators.values():
+                for req in reqs.values():
+                    events = self._events(req)
+                    if events:
+                        batch.append((req, events))
+            for req, _ in self._pending:
+                batch.append((req, self._events(req)))
+            self._pending = []
+            if batch:
+                self.dispatch(batch)
 
     def _on_token(self, req: Request, token: int, finish_reason: str | None) -> None:
         req.completion_tokens += 1
@@ -222,7 +280,9 @@ class Engine:
             req.finish_reason = finish_reason
 
     @staticmethod
-    def _flush(req: Request) -> None:
+    def _events(req: Request) -> list:
+        if not req.stream:
+            return [("done", req.finish_reason)] if req.finish_reason is not None else []
         end = len(req.text)
         if req.finish_reason is None and req.stop:
             # Hold back a tail that could be the start of a stop string.
@@ -237,6 +297,5 @@ class Engine:
             req.emitted = end
         if req.finish_reason is not None:
             events.append(("done", req.finish_reason))
-        if events:
-            req.deliver(events)
+        return events
 

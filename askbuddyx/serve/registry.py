@@ -49,7 +49,7 @@ def base_model_name(model_path: str) -> str:
 
 def check_adapter_dir(path: str | Path) -> Path:
     path = Path(path)
-    if not (path / "adapters.safetensors").is_file() or not (path / "adapter_config.json").is_file():
+    if not all((path / f).is_file() for f in ("adapters.safetensors", "adapter_config.json")):
         raise AskBuddyXError(
             f"Adapter not found: {path} has no adapters.safetensors + adapter_config.json.",
             hint="Train it first (`make train`), point at a folder made by mlx-lm LoRA "
