@@ -227,3 +227,20 @@ def test_captured_chats_are_redacted_and_export_as_chatml(live_server, tmp_path)
     assert all(set(row) == {"messages"} and row["messages"][-1]["role"] == "assistant"
                for row in rows)
     assert result["dropped"].get("cut off", 0) > 0  # max_tokens answers are not training data
+
+
+def test_client_leaving_mid_stream_frees_its_slot(live_server):
+    body = {"model": "AskBuddyX", "stream": True, "max_tokens": 256,
+            "messages": [{"role": "user", "content": QUESTION}]}
+    with requests.post(live_server.url + "/v1/chat/completions", json=body, stream=True,
+                       headers=live_server.headers(), timeout=60) as r:
+        assert r.status_code == 200
+        first = next(r.iter_lines())
+        assert first.startswith(b"data: ")
+    deadline = time.time() + 10
+    while time.time() < deadline:
+        if requests.get(live_server.url + "/health", timeout=5).json()["active_requests"] == 0:
+            break
+        time.sleep(0.1)
+    assert requests.get(live_server.url + "/health", timeout=5).json()["active_requests"] == 0
+    assert answer(live_server, max_tokens=4)["usage"]["completion_tokens"] == 4

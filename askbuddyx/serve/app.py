@@ -164,9 +164,14 @@ async def _json_body(request: web.Request):
     return parse_json(await request.read())
 
 
-def _served(registry: Registry, name: str):
+async def _served(app, name: str):
+    """The model for a request; loading an adapter runs on the engine thread."""
+    registry = app[REGISTRY]
     try:
-        return registry.get(name)
+        served = registry.peek(name)
+        if served is None:
+            served = await asyncio.wrap_future(app[ENGINE].call(registry.get, name))
+        return served
     except UnknownModel:
         raise ApiError(404, f"The model '{name}' does not exist. Available: "
                             f"{', '.join(registry.names())}.", "invalid_request_error",
@@ -179,11 +184,13 @@ def _served(registry: Registry, name: str):
 async def chat_completions(request: web.Request) -> web.StreamResponse:
     app = request.app
     cfg: ServeConfig = app[CONFIG]
-    req = parse_chat_request(await _json_body(request), ASKBUDDYX, cfg.default_max_tokens,
-                             cfg.max_tokens_limit, cfg.default_temperature)
+    body = await _json_body(request)
+    if isinstance(body, dict) and isinstance(body.get("model"), str):
+        request["model"] = body["model"][:80]  # for the log line, even when the body is bad
+    req = parse_chat_request(body, ASKBUDDYX, cfg.default_max_tokens, cfg.max_tokens_limit,
+                             cfg.default_temperature)
     request["model"] = req.model
-    loop = asyncio.get_running_loop()
-    served = await loop.run_in_executor(None, _served, app[REGISTRY], req.model)
+    served = await _served(app, req.model)
     messages = with_system_prompt(req.messages, SYSTEM_PROMPT)
     tokenizer = served.tokenizer
     prompt = tokenizer.encode(format_chat(tokenizer, messages, add_generation_prompt=True),
@@ -317,9 +324,9 @@ def _known(registry: Registry, name: str) -> None:
 
 
 async def _admin(request: web.Request, fn, *args):
-    """Run a registry change off the event loop; its AskBuddyXErrors are the client's 400s."""
+    """Run a registry change on the engine thread; its AskBuddyXErrors are the client's 400s."""
     try:
-        return await asyncio.get_running_loop().run_in_executor(None, fn, *args)
+        return await asyncio.wrap_future(request.app[ENGINE].call(fn, *args))
     except UnknownModel as exc:
         raise ApiError(404, f"No adapter named {exc.args[0]!r}.", param="name",
                        code="model_not_found") from None

@@ -18,6 +18,7 @@ Run directly only through `askbuddyx serve`; tests drive it through the HTTP API
 
 from __future__ import annotations
 
+import concurrent.futures
 import logging
 import queue
 import threading
@@ -97,6 +98,19 @@ class Engine:
             raise RuntimeError(f"generation engine is not running ({self._failed})")
         self._inbox.put(("submit", request))
 
+    def call(self, fn, *args) -> concurrent.futures.Future:
+        """Run fn(*args) on the engine thread between two steps (MLX work: loading adapters).
+
+        Keeping every MLX computation on one thread avoids evaluating arrays from two threads
+        at once; generation pauses for the call's duration.
+        """
+        future: concurrent.futures.Future = concurrent.futures.Future()
+        if not self.alive:
+            future.set_exception(RuntimeError(f"generation engine is not running ({self._failed})"))
+        else:
+            self._inbox.put(("call", (future, fn, args)))
+        return future
+
     def cancel(self, request: Request) -> None:
         request.cancelled = True
         self._inbox.put(("cancel", request))
@@ -150,6 +164,13 @@ class Engine:
                 self._insert(req, stream)
             elif kind == "cancel":
                 self._remove(req)
+            elif kind == "call":
+                future, fn, args = req
+                if future.set_running_or_notify_cancel():
+                    try:
+                        future.set_result(fn(*args))
+                    except Exception as exc:  # noqa: BLE001 - handed to the caller
+                        future.set_exception(exc)
             try:
                 item = self._inbox.get_nowait()
             except queue.Empty:

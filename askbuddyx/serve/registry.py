@@ -113,6 +113,14 @@ class Registry:
                 raise UnknownModel(name)
             return self._paths[name]
 
+    def peek(self, name: str) -> ServedModel | None:
+        """The model behind `name` if it needs no loading, else None (UnknownModel if unknown)."""
+        with self._lock:
+            if name not in self._paths:
+                raise UnknownModel(name)
+            path = self._paths[name]
+            return self._load_path(path) if path is None or path in self._loaded else None
+
     def get(self, name: str) -> ServedModel:
         """The model behind `name`, loading its adapter on first use."""
         with self._lock:
