@@ -159,6 +159,8 @@ def test_concurrent_requests_all_answered(live_server):
         t.join()
     assert [r.status_code for r in results] == [200] * 6
     assert all(r.json()["usage"]["completion_tokens"] > 0 for r in results)
+    health = requests.get(live_server.url + "/health", timeout=5).json()
+    assert health["peak_batch"] >= 2, "concurrent requests were decoded in one batch"
 
 
 BAD = [

@@ -141,7 +141,8 @@ async def health(request: web.Request) -> web.Response:
     engine = request.app[ENGINE]
     if not engine.alive:
         return web.json_response({"status": "error", "engine": "stopped"}, status=503)
-    return web.json_response({"status": "ok", "active_requests": engine.active})
+    return web.json_response({"status": "ok", "active_requests": engine.active,
+                              "peak_batch": engine.peak_batch})
 
 
 async def index(request: web.Request) -> web.FileResponse:

@@ -82,6 +82,7 @@ class Engine:
         self._generators: dict = {}  # ServedModel key -> (BatchGenerator, {uid: Request})
         self._samplers: dict = {}
         self._prompt_cache = None  # mlx-lm's LRUPromptCache, made on the engine thread
+        self.peak_batch = 0  # most sequences one generator stepped at once (shown in /health)
         self.flush_interval = flush_interval
         # dispatch(batch): batch is a list of (Request, events). Default: deliver right here.
         self.dispatch = lambda batch: [req.deliver(events) for req, events in batch]
@@ -242,6 +243,7 @@ class Engine:
                 del self._generators[key]
                 continue
             prompt_responses, responses = gen.next()
+            self.peak_batch = max(self.peak_batch, len(responses))
             ends = [p.uid for p in prompt_responses
                     if p.end_of_segment and not p.end_of_prompt and p.uid in reqs
                     and reqs[p.uid].save_prefix]
