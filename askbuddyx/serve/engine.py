@@ -162,7 +162,12 @@ class Engine:
         while True:
             kind, req = item
             if kind == "submit":
-                self._insert(req, stream)
+                try:
+                    self._insert(req, stream)
+                except Exception:  # noqa: BLE001 - this request fails, the engine goes on
+                    log.exception("could not start a request")
+                    self.dispatch([(req, [("error", "could not start generation; see the "
+                                                    "server log")])])
             elif kind == "cancel":
                 self._remove(req)
             elif kind == "call":
