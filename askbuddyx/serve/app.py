@@ -238,6 +238,9 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
             app[RECORDER].record(req.model, messages, gen.text, gen.finish_reason)
 
 
+_PREFIX_TOKENS: dict = {}  # (tokenizer id, system texts) -> tokens of the system turn(s)
+
+
 def _system_prefix_len(tokenizer, messages: list, prompt: list) -> int:
     """How many leading prompt tokens are the system turn(s): the engine caches their KV."""
     n = 0
@@ -245,9 +248,15 @@ def _system_prefix_len(tokenizer, messages: list, prompt: list) -> int:
         n += 1
     if n == 0:
         return 0
-    head = tokenizer.encode(format_chat(tokenizer, messages[:n] + [{"role": "user",
-                                                                     "content": ""}]),
-                            add_special_tokens=False)
+    key = (id(tokenizer), tuple(m["content"] for m in messages[:n]))
+    head = _PREFIX_TOKENS.get(key)
+    if head is None:
+        head = tokenizer.encode(format_chat(tokenizer, messages[:n] + [{"role": "user",
+                                                                         "content": ""}]),
+                                add_special_tokens=False)
+        if len(_PREFIX_TOKENS) > 64:
+            _PREFIX_TOKENS.clear()
+        _PREFIX_TOKENS[key] = head
     same = 0
     for a, b in zip(head, prompt):
         if a != b:
