@@ -18,6 +18,7 @@ run: $(STAMP)  ## create .venv, install, run the pipeline (dvc repro), say where
 	@echo "Bundle  : outputs/hf_bundle/"
 
 test: $(STAMP)  ## ruff + pytest, offline
+	@bash scripts/install_browser.sh
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
 
@@ -50,8 +51,8 @@ all: run
 bundle: $(STAMP)
 	$(BIN)/dvc repro bundle
 
-serve: $(STAMP)  ## OpenAI-compatible server on the trained adapter (127.0.0.1:8080)
-	$(BIN)/askbuddyx serve
+serve: $(STAMP)  ## OpenAI-compatible server + chat page on the trained adapter (127.0.0.1:8080)
+	$(BIN)/askbuddyx serve $(SERVE_ARGS)
 
 publish: bundle
 	@echo "Publishing is gated on evaluation and lands with the release issue; the bundle is in outputs/hf_bundle/."

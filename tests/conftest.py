@@ -22,3 +22,7 @@ def tokenizer():
     from askbuddyx.models import load_tokenizer
 
     return load_tokenizer(str(EMBEDDED_MODEL))
+
+
+# The live `askbuddyx serve` that the tests/test_serve_*.py files share (started on first use).
+from tests.serve_live import live_server  # noqa: E402,F401

@@ -1,0 +1,203 @@
+"""Throughput of `askbuddyx serve` with 1 vs N concurrent clients, against `mlx_lm.server`.
+
+    .venv/bin/python bench/bench_serve.py                  # embedded model, 8 clients
+    .venv/bin/python bench/bench_serve.py --clients 8 --requests 3 --max-tokens 128
+
+Starts each server in turn on the same base model + adapter (outputs/adapters/dev when it
+exists, else a demo LoRA adapter made on the spot), sends the same greedy chat requests (the
+AskBuddyX system prompt included explicitly, so both servers see identical prompts), and
+measures total generated tokens per second (from each response's `usage.completion_tokens`)
+with one client alone, then with N clients at once. Prints:
+
+    scaling = ours(N clients) / ours(1 client)          target >= 2.5
+    vs mlx_lm.server = ours(N) / mlx_lm.server(N)        target >= 1.0
+
+Both servers get the same environment (OpenBLAS preloaded when available, as `askbuddyx`
+does). Numbers depend on the machine and on whatever else runs on it: run it on a quiet one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from askbuddyx.accel import find_openblas  # noqa: E402
+from askbuddyx.prompting import SYSTEM_PROMPT  # noqa: E402
+
+TASKS = [
+    "Write a function to reverse a string",
+    "Write a Python function that counts the vowels in a string",
+    "Create a function that returns the largest number in a list",
+    "Write a function to check whether a number is prime",
+    "Write a function that removes duplicates from a list, keeping order",
+    "Write a function that merges two dictionaries",
+    "Write a function that reads a text file and returns its lines",
+    "Write a function to compute the factorial of n recursively",
+]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def bench_env() -> dict:
+    env = dict(os.environ, HF_HUB_OFFLINE="1", PYTHONUNBUFFERED="1")
+    lib = find_openblas()
+    if lib and "openblas" not in env.get("LD_PRELOAD", ""):
+        env["LD_PRELOAD"] = ":".join(p for p in (lib, env.get("LD_PRELOAD", "")) if p)
+        env.setdefault("OPENBLAS_NUM_THREADS", "1")
+    return env
+
+
+def start(cmd: list, url: str, log: Path) -> subprocess.Popen:
+    with log.open("w") as f:
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=bench_env(), stdout=f,
+                                stderr=subprocess.STDOUT)
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"{cmd[2:4]} exited:\n{log.read_text()[-2000:]}")
+        try:
+            requests.get(url + "/health", timeout=2)
+            return proc
+        except requests.ConnectionError:
+            time.sleep(0.3)
+    proc.kill()
+    raise SystemExit(f"server did not start:\n{log.read_text()[-2000:]}")
+
+
+def stop(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+def one_request(url: str, model: str | None, task: str, max_tokens: int) -> int:
+    body = {"messages": [{"role": "system", "content": SYSTEM_PROMPT},
+                         {"role": "user", "content": task}],
+            "max_tokens": max_tokens, "temperature": 0.0}
+    if model:
+        body["model"] = model
+    r = requests.post(url + "/v1/chat/completions", json=body, timeout=600)
+    r.raise_for_status()
+    return r.json()["usage"]["completion_tokens"]
+
+
+def run_load(url: str, model: str | None, clients: int, per_client: int,
+             max_tokens: int) -> tuple[float, int]:
+    """(tokens/s, tokens) for `clients` threads each sending `per_client` requests in a row."""
+    counts = [0] * clients
+    errors = []
+
+    def client(i: int) -> None:
+        try:
+            for j in range(per_client):
+                counts[i] += one_request(url, model, TASKS[(i + j) % len(TASKS)], max_tokens)
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
+    t0 = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - t0
+    if errors:
+        raise SystemExit(f"requests failed: {errors[0]!r}")
+    return sum(counts) / elapsed, sum(counts)
+
+
+def measure_rounds(servers: dict, args) -> dict:
+    """Alternate the servers round by round; keep each one's best round.
+
+    The machine may be shared: alternating gives both servers the same background load, and
+    the best of several rounds is the least disturbed measurement of each.
+    """
+    best = {name: {"single": 0.0, "multi": 0.0} for name in servers}
+    for rnd in range(1, args.rounds + 1):
+        for load, clients in (("single", 1), ("multi", args.clients)):
+            for name, (url, model) in servers.items():
+                tps, n = run_load(url, model, clients, args.requests, args.max_tokens)
+                best[name][load] = max(best[name][load], tps)
+                print(f"round {rnd} {name:>15} {clients} client(s): {tps:8.1f} tok/s "
+                      f"({n} tokens)", flush=True)
+    return best
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--model", default=str(ROOT / "assets/models/askbuddyx-tiny-qwen2-4bit"))
+    p.add_argument("--adapter", default=str(ROOT / "outputs/adapters/dev"))
+    p.add_argument("--clients", type=int, default=8)
+    p.add_argument("--requests", type=int, default=3, help="requests per client")
+    p.add_argument("--max-tokens", type=int, default=128)
+    p.add_argument("--rounds", type=int, default=3)
+    p.add_argument("--skip-mlx-lm", action="store_true")
+    args = p.parse_args(argv)
+
+    tmp = Path(tempfile.mkdtemp(prefix="bench_serve_"))
+    adapter = args.adapter
+    if not (Path(adapter) / "adapters.safetensors").is_file():
+        from askbuddyx.serve.demo_adapter import make_demo_adapter
+
+        adapter = str(make_demo_adapter(args.model, tmp / "adapter"))
+        print(f"(no trained adapter at {args.adapter}: using a demo LoRA adapter)")
+    print(f"model {args.model}\nadapter {adapter}\n{args.clients} clients x {args.requests} "
+          f"requests, max_tokens {args.max_tokens}, greedy; cores: {os.cpu_count()}, "
+          f"load average before: {os.getloadavg()[0]:.2f}", flush=True)
+
+    commands = {"askbuddyx serve": (lambda port: [
+        sys.executable, "-m", "askbuddyx.cli", "serve", "--model", args.model,
+        "--adapter", adapter, "--adapters-dir", str(tmp / "none"), "--port", str(port)],
+        "AskBuddyX")}
+    if not args.skip_mlx_lm:
+        commands["mlx_lm.server"] = (lambda port: [
+            sys.executable, "-m", "mlx_lm", "server", "--model", args.model, "--adapter-path",
+            adapter, "--port", str(port), "--log-level", "WARNING"], None)
+    procs, servers = [], {}
+    try:
+        for name, (command, model) in commands.items():
+            port = free_port()
+            url = f"http://127.0.0.1:{port}"
+            procs.append(start(command(port), url, tmp / f"{name.split()[0]}.log"))
+            one_request(url, model, TASKS[0], 8)  # warm up
+            servers[name] = (url, model)
+        best = measure_rounds(servers, args)
+    finally:
+        for proc in procs:
+            stop(proc)
+
+    ours = best["askbuddyx serve"]
+    print(f"\nbest of {args.rounds} rounds (tokens/s):")
+    for name, b in best.items():
+        print(f"{name:>15}: 1 client {b['single']:8.1f}   {args.clients} clients "
+              f"{b['multi']:8.1f}   scaling {b['multi'] / b['single']:.2f}x")
+    print(f"scaling ({args.clients} clients / 1 client): {ours['multi'] / ours['single']:.2f}x"
+          "  (target >= 2.5)")
+    if "mlx_lm.server" in best:
+        vs = ours["multi"] / best["mlx_lm.server"]["multi"]
+        print(f"vs mlx_lm.server at {args.clients} clients: {vs:.2f}x  (target >= 1.0)")
+    print(f"load average after: {os.getloadavg()[0]:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
