@@ -29,9 +29,10 @@ even compiled; nothing is applied to the evaluator itself):
   a wall-clock limit enforced by the parent.
 
 Interpreter-enforced (a PEP 578 audit hook, which cannot be removed once installed): refuses
-sockets, fork/exec/spawn/subprocess/system, kill/killpg, ctypes, chdir, links, chmod/chown,
-writes, renames and deletes outside the temporary directory, and reads outside it except
-the Python installation and a few system files (so no ~/.netrc, tokens, or /proc/<pid>/environ).
+network sockets (AF_UNIX socketpairs only, never connect/bind), fork/exec/spawn/subprocess/
+system, kill/killpg, ctypes, chdir, links, chmod/chown, gc introspection; writes, renames and
+deletes outside the temporary directory; and reads outside it except the Python installation
+and a few system files (so no ~/.netrc, tokens, or /proc/<pid>/environ).
 
 Results: `passed` (exit 0), `failed` (non-zero exit, limit refusal, memory, output cap; with
 the error), `timed_out` (wall clock or CPU limit), `killed` (a signal not sent by a limit,
@@ -71,6 +72,9 @@ class Limits:
     # The audit-hook layer. Turn it off only to show what the kernel layer alone contains
     # (tests do); evaluation always keeps it on.
     python_guard: bool = True
+
+
+DEFAULT_LIMITS = Limits()
 
 
 @dataclass
@@ -148,7 +152,8 @@ with open(os.path.join(tmp, "program.py"), encoding="utf-8") as f:
 os.remove(os.path.join(tmp, "program.py"))
 
 def _guard():
-    # Everything the hook needs is bound here, immutable: the program cannot edit it.
+    # Everything the hook needs is bound here, immutable, and the hook itself is reachable
+    # only through the interpreter's hook list (gc introspection is refused).
     import os.path as osp
     realpath, join, fsdecode = osp.realpath, osp.join, os.fsdecode
     write_roots = (realpath(tmp),)
@@ -156,20 +161,21 @@ def _guard():
         sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix)})) + (
         "/usr/lib", "/usr/lib64", "/usr/share/zoneinfo", "/lib", "/lib64", "/etc/localtime",
         "/dev/null", "/dev/urandom", "/proc/self")
+    AF_UNIX = 1
     writing = os.O_WRONLY | os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_TRUNC
     deny_always = frozenset((
         "os.system", "os.exec", "os.posix_spawn", "os.spawn", "os.fork", "os.forkpty",
         "subprocess.Popen", "pty.spawn", "os.kill", "os.killpg", "signal.pthread_kill",
         "os.setuid", "os.setgid", "os.chdir", "os.fchdir", "os.chroot", "os.link", "os.symlink",
         "os.chmod", "os.chown", "os.chflags", "os.lchown", "os.setxattr", "os.removexattr",
-        "socket.__new__", "socket.connect", "socket.bind", "socket.getaddrinfo",
+        "socket.connect", "socket.bind", "socket.getaddrinfo",
         "socket.gethostbyname", "socket.gethostbyaddr", "socket.sendto", "socket.sendmsg",
         "ctypes.dlopen", "ctypes.dlsym", "ctypes.cdata", "ctypes.call_function",
         "gc.get_objects", "gc.get_referrers", "gc.get_referents", "sys.setprofile",
-        "sys.settrace", "code.__new__", "function.__new__", "mmap.__new__", "os.startfile",
+        "sys.settrace", "mmap.__new__", "os.startfile",
         "winreg.OpenKey", "webbrowser.open", "shutil.unpack_archive", "msvcrt.open_osfhandle"))
-    deny_modules = frozenset(("ctypes", "_ctypes", "_posixsubprocess", "pty", "multiprocessing",
-                              "_multiprocessing", "socket", "_socket", "ssl", "_ssl", "mmap"))
+    deny_modules = frozenset(("ctypes", "_ctypes", "pty", "multiprocessing",
+                              "_multiprocessing", "mmap"))
     path_events = frozenset(("os.remove", "os.rmdir", "os.mkdir", "os.truncate", "os.utime",
                              "shutil.rmtree", "shutil.copyfile", "shutil.copytree",
                              "shutil.move", "shutil.make_archive", "os.listdir", "os.scandir",
@@ -184,10 +190,11 @@ def _guard():
     def hook(event, args):
         if event in deny_always:
             raise PermissionError(f"sandbox: {event} is not allowed")
+        if event == "socket.__new__" and args[1] != AF_UNIX:
+            # asyncio's self-pipe needs an AF_UNIX socketpair; connect/bind stay refused
+            raise PermissionError("sandbox: network sockets are not allowed")
         if event == "import" and args[0].split(".")[0] in deny_modules:
             raise PermissionError(f"sandbox: importing {args[0]} is not allowed")
-        if event == "object.__setattr__" and args[1] in ("__code__", "__globals__"):
-            raise PermissionError(f"sandbox: setting {args[1]} is not allowed")
         if event == "open":
             path, mode, flags = args
             if path is None:
@@ -255,7 +262,7 @@ def _last_line(text: str) -> str:
     return lines[-1][:500] if lines else ""
 
 
-def run_program(source: str, limits: Limits = Limits()) -> SandboxResult:
+def run_program(source: str, limits: Limits = DEFAULT_LIMITS) -> SandboxResult:
     """Run one Python program in the sandbox and classify how it ended. Never raises for
     anything the program does; raises AskBuddyXError when the sandbox itself cannot work."""
     tmp = tempfile.mkdtemp(prefix="askbuddyx-sandbox-")
@@ -318,8 +325,9 @@ def _run(cfg: dict, limits: Limits) -> SandboxResult:
     for stream in out:
         stream.close()
     cap = limits.max_output_bytes
-    stdout = bytes(out[proc.stdout][:cap]).decode("utf-8", "replace")
-    stderr = bytes(out[proc.stderr][:cap]).decode("utf-8", "replace")
+    # the random temp dir name would make otherwise identical records differ between runs
+    stdout = bytes(out[proc.stdout][:cap]).decode("utf-8", "replace").replace(cfg["tmp"], "<tmp>")
+    stderr = bytes(out[proc.stderr][:cap]).decode("utf-8", "replace").replace(cfg["tmp"], "<tmp>")
     rc = proc.returncode
     wall = round(time.monotonic() - start, 3)
     res = SandboxResult(status="failed", returncode=rc, stdout=stdout, stderr=stderr,
@@ -358,7 +366,7 @@ def default_workers() -> int:
     return max(1, os.cpu_count() or 1)
 
 
-def run_programs(sources: list, limits: Limits = Limits(), workers: int | None = None,
+def run_programs(sources: list, limits: Limits = DEFAULT_LIMITS, workers: int | None = None,
                  progress: str | None = None) -> list:
     """Run many programs, `workers` at a time (default: one per core); results in order.
 
