@@ -62,17 +62,33 @@ def build_cases(heldout: list, suites=SUITES, humaneval_problems=()) -> list:
     return cases
 
 
+def shared_prefix(token_prompts: list) -> list:
+    """The longest token prefix common to all prompts, leaving each at least one token."""
+    if not token_prompts:
+        return []
+    n = min(len(t) for t in token_prompts) - 1
+    first = token_prompts[0]
+    for t in token_prompts[1:]:
+        n = next((i for i in range(n) if t[i] != first[i]), n)
+    return list(first[:max(n, 0)])
+
+
 def generate_answers(model, tokenizer, prompts: list, max_tokens: int, batch_size: int,
                      repetition_penalty: float = 1.0, temperature: float = 0.0,
-                     seed: int = 0) -> list:
+                     seed: int = 0, reuse_prefix: bool = True,
+                     prefill_batch_size: int = 8) -> list:
     """Answers to `prompts` (user messages, AskBuddyX system prompt), batched.
 
     Greedy when `temperature` is 0 (deterministic), else sampled with mx.random seeded by
     `seed`. `repetition_penalty` > 1 applies mlx-lm's repetition penalty (last 20 tokens);
     small models otherwise fall into loops like "1, 1, 1, ..." under greedy decoding.
+    With `reuse_prefix`, the tokens every prompt of a batch starts with (the system prompt)
+    are prefilled once and handed to `batch_generate` as each prompt's cache, instead of
+    once per prompt: prefill dominates evaluation time on a CPU.
     """
     import mlx.core as mx
     from mlx_lm.generate import batch_generate
+    from mlx_lm.models.cache import make_prompt_cache
     from mlx_lm.sample_utils import make_logits_processors, make_sampler
 
     extra = {}
@@ -87,13 +103,27 @@ def generate_answers(model, tokenizer, prompts: list, max_tokens: int, batch_siz
         tokenizer.apply_chat_template(build_messages(p), add_generation_prompt=True)
         for p in prompts
     ]
-    answers = []
-    for start in range(0, len(token_prompts), batch_size):
-        chunk = token_prompts[start:start + batch_size]
-        response = batch_generate(model, tokenizer, chunk, max_tokens=max_tokens,
-                                  completion_batch_size=batch_size,
-                                  prefill_batch_size=batch_size, **extra)
-        answers.extend(response.texts)
+    # Shortest first: prompts are right-padded to the longest of their prefill batch, so
+    # batches of similar lengths waste no compute on padding. Answers go back in order.
+    order = sorted(range(len(token_prompts)), key=lambda i: len(token_prompts[i]))
+    answers = [""] * len(token_prompts)
+    for start in range(0, len(order), batch_size):
+        ids = order[start:start + batch_size]
+        chunk = [token_prompts[i] for i in ids]
+        prefix = shared_prefix(chunk) if reuse_prefix else []
+        caches = None
+        if prefix:
+            cache = make_prompt_cache(model)
+            model(mx.array([prefix]), cache=cache)
+            mx.eval([c.state for c in cache])
+            caches = [cache] * len(chunk)  # batch_generate copies, never updates, these
+            chunk = [t[len(prefix):] for t in chunk]
+        response = batch_generate(model, tokenizer, chunk, prompt_caches=caches,
+                                  max_tokens=max_tokens, completion_batch_size=batch_size,
+                                  prefill_batch_size=min(batch_size, prefill_batch_size),
+                                  **extra)
+        for i, text in zip(ids, response.texts):
+            answers[i] = text
     return answers
 
 
