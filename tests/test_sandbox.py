@@ -79,6 +79,14 @@ def test_infinite_loop_and_sleep_time_out(sandbox_tmp):
     assert spin.status == "timed_out" and "CPU" in spin.error
     sleeper = run_program("import time\ntime.sleep(60)\n", Limits(wall_s=1.5, cpu_s=1))
     assert sleeper.status == "timed_out" and sleeper.wall_s < 5
+    # closes its output (so reading ends) and keeps running: the wall clock still ends it
+    silent = run_program("import os, time\nos.close(1)\nos.close(2)\ntime.sleep(60)\n",
+                         Limits(wall_s=1.5, cpu_s=1))
+    assert silent.status == "timed_out" and silent.wall_s < 5
+    # ignores SIGXCPU at the soft CPU limit: the kernel's SIGKILL at the hard limit ends it
+    stubborn = run_program("import signal\nsignal.signal(signal.SIGXCPU, signal.SIG_IGN)\n"
+                           "while True:\n    pass\n", Limits(wall_s=6, cpu_s=1))
+    assert stubborn.status == "timed_out" and "CPU" in stubborn.error
 
 
 def test_memory_hog(sandbox_tmp):

@@ -106,7 +106,7 @@ lim(resource.RLIMIT_CORE, 0)
 lim(resource.RLIMIT_CPU, cfg["cpu_s"], cfg["cpu_s"] + 1)
 lim(resource.RLIMIT_FSIZE, cfg["file_bytes"])
 lim(resource.RLIMIT_NOFILE, cfg["max_open_files"])
-if os.geteuid() == 0:
+if os.geteuid() == 0 and sys.platform.startswith("linux"):
     import ctypes
     libc = ctypes.CDLL(None, use_errno=True)
     CLONE_NEWNET, PR_SET_KEEPCAPS, PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS = 0x40000000, 8, 24, 38
@@ -274,7 +274,7 @@ def run_program(source: str, limits: Limits = DEFAULT_LIMITS) -> SandboxResult:
                "python_guard": bool(limits.python_guard)}
         with open(os.path.join(tmp, "program.py"), "w", encoding="utf-8") as f:
             f.write(source)
-        if os.geteuid() == 0:
+        if os.geteuid() == 0 and sys.platform.startswith("linux"):
             cfg["uid"], cfg["gid"] = _nobody_ids()
             os.chown(tmp, cfg["uid"], cfg["gid"])
             os.chmod(tmp, 0o700)
