@@ -156,6 +156,11 @@ def expects_format(case: dict) -> bool:
     return case["suite"] == "format" and case["expects_format"]
 
 
+def is_explanatory(prompt: str) -> bool:
+    """A seed prompt that asks for an explanation, not code ("Explain Python decorators")."""
+    return prompt.strip().lower().startswith(("explain", "what is", "why "))
+
+
 def share(flags) -> float | None:
     """Fraction of true flags, rounded to 4 places; None when there are none."""
     flags = list(flags)
@@ -215,9 +220,11 @@ def score_cases(cases: list, answers: list, limits: Limits = DEFAULT_LIMITS,
     _execute_format_answers(records, limits, workers)
 
     heldout_code = [r for r in records if expects_format(r)]
-    # Format checks once per answer to a code prompt (seed prompts + held-out code prompts).
+    # Format checks once per answer to a code prompt (seed prompts that do not just ask for
+    # an explanation, and held-out code prompts).
     code_checks = [format_check(r["response"]) for r in records
-                   if r["suite"] in ("sanity", "compile") or expects_format(r)]
+                   if (r["suite"] in ("sanity", "compile") and not is_explanatory(r["prompt"]))
+                   or expects_format(r)]
     rates = {
         "seed_sanity_pass_rate": share(r["passed"] for r in records if r["suite"] == "sanity"),
         "compile_pass_rate": share(r["passed"] for r in records if r["suite"] == "compile"),
