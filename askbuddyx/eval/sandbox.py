@@ -257,6 +257,25 @@ def _kill_group(pid: int) -> None:
             pass
 
 
+def _wait_unreaped(proc: subprocess.Popen, timeout: float | None) -> bool:
+    """Wait until the process exits, without reaping it (its pid and group stay reserved).
+    False when `timeout` seconds pass first."""
+    if not hasattr(os, "waitid"):  # no WNOWAIT here: plain wait (the group kill then follows)
+        try:
+            proc.wait(timeout=timeout)
+            return True
+        except subprocess.TimeoutExpired:
+            return False
+    end = None if timeout is None else time.monotonic() + timeout
+    pause = 0.001
+    while os.waitid(os.P_PID, proc.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is None:
+        if end is not None and time.monotonic() >= end:
+            return False
+        time.sleep(pause)
+        pause = min(pause * 2, 0.02)
+    return True
+
+
 def _last_line(text: str) -> str:
     lines = [line for line in text.strip().splitlines() if line.strip()]
     return lines[-1][:500] if lines else ""
@@ -314,14 +333,15 @@ def _run(cfg: dict, limits: Limits) -> SandboxResult:
                 break
     if timed_out or over_output:
         _kill_group(proc.pid)
-    try:
-        proc.wait(timeout=max(1.0, deadline - time.monotonic()))
-    except subprocess.TimeoutExpired:
+    if not _wait_unreaped(proc, max(1.0, deadline - time.monotonic())):
         # stdout/stderr closed early (the program closed them) but it is still running
         timed_out = True
         _kill_group(proc.pid)
-        proc.wait()
-    _kill_group(proc.pid)  # anything that outlived the leader (cannot exist with NPROC=0)
+        _wait_unreaped(proc, None)
+    # The leader has exited but is not reaped yet, so its process group id cannot have been
+    # reused: kill whatever is left in the group (nothing can be, with RLIMIT_NPROC = 0).
+    _kill_group(proc.pid)
+    proc.wait()
     for stream in out:
         stream.close()
     cap = limits.max_output_bytes
