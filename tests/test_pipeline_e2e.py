@@ -65,7 +65,8 @@ def test_full_repro_then_nothing_to_do(project):
                  "metrics/train.json", "metrics/train_loss.csv", "data/training_ready/valid.jsonl"]:
         assert (work / path).is_file(), path
     eval_metrics = yaml.safe_load((work / "metrics/eval.json").read_text())
-    assert set(eval_metrics) == {"base", "adapter", "delta"}
+    assert set(eval_metrics) == {"base", "adapter", "delta", "settings", "gate_passed", "gate"}
+    assert isinstance(eval_metrics["gate_passed"], bool)
     assert ran(run(["dvc", "repro"], work, env)) == set()
     assert "up to date" in run(["dvc", "status"], work, env)
 
