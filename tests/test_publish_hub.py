@@ -90,7 +90,7 @@ def hub(monkeypatch):
     HubStub.uploads, HubStub.repos, HubStub.requests, HubStub.fail_commits = {}, [], [], 0
     HubStub.validated = []
     server = ThreadingHTTPServer(("127.0.0.1", 0), HubStub)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     monkeypatch.setenv("HF_ENDPOINT", f"http://127.0.0.1:{server.server_port}")
     monkeypatch.setenv("HF_TOKEN", TOKEN)

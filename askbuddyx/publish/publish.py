@@ -53,7 +53,8 @@ def assert_no_secrets(folder: str | Path) -> None:
     found = scan_for_secrets(folder)
     if found:
         raise AskBuddyXError(
-            f"Refusing to let {folder} leave the machine: it contains secrets ({'; '.join(found)}).",
+            f"Refusing to let {folder} leave the machine: it contains secrets "
+            f"({'; '.join(found)}).",
             hint="Remove them from the source files (adapter folder, MODEL_CARD.md, docs) and "
             "rebuild the bundle with `make bundle`.")
 
