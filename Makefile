@@ -29,6 +29,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e '.[dev]'
 	-@bash scripts/install_openblas.sh
+	-@bash scripts/install_torch_cpu.sh $(BIN)/python
 	touch $(STAMP)
 
 deps: $(STAMP)  ## install dependencies into .venv
