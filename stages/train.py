@@ -1,7 +1,8 @@
 """DVC stage train: LoRA adapter through mlx-lm's trainer, with metrics, loss curve, provenance.
 
     python stages/train.py --data data/training_ready --adapter outputs/adapters/dev \
-        --metrics metrics/train.json --plot metrics/train_loss.csv --live metrics/train_live
+        --metrics metrics/train.json --plot metrics/train_loss.csv --live metrics/train_live \
+        --base models/base
 
 Outputs that depend on the clock (timestamps, durations, memory, git commit) go to
 `<adapter>/run_meta.json` only; adapters.safetensors and the metrics are byte-reproducible.
@@ -68,6 +69,9 @@ def main(argv=None):
     parser.add_argument("--metrics", required=True)
     parser.add_argument("--plot", required=True)
     parser.add_argument("--live", default=None, help="dvclive folder for the loss curves")
+    parser.add_argument("--base", default=None,
+                        help="load the base model from here (models/base, the fetch_model "
+                        "artifact) instead of model.path; model.path is still what is recorded")
     args = parser.parse_args(argv)
     maybe_reexec_with_openblas()
     from askbuddyx.train.lora import run_lora_training
@@ -76,7 +80,7 @@ def main(argv=None):
     hp = {k.split(".", 1)[1]: p[k] for k in PARAMS if k.startswith("train.")}
     started = dt.datetime.now(dt.timezone.utc)
     result = run_lora_training(p["model.path"], args.data, args.adapter, hp,
-                               live_dir=args.live)
+                               live_dir=args.live, load_from=args.base)
     finished = dt.datetime.now(dt.timezone.utc)
     write_json(args.metrics, {
         "final_train_loss": round(result["final_train_loss"], 4),

@@ -293,10 +293,16 @@ def make_live(live_dir: str | Path | None):
         return None
     from dvclive import Live
 
-    # dvcyaml=None: our dvc.yaml declares the plots; save_dvc_exp=False: `dvc exp run` already
-    # records the experiment, and a plain run must not create one.
-    return Live(str(live_dir), dvcyaml=None, save_dvc_exp=False, report=None,
-                monitor_system=False)
+    class FilesOnlyLive(Live):
+        """dvclive as a TSV writer only: our dvc.yaml declares the plots and `dvc exp run`
+        records experiments. Its own DVC/git integration is skipped: we use none of it, and
+        it fails in a git repo without commits (scmrepo's "Empty git repo")."""
+
+        def _init_dvc(self):
+            pass
+
+    return FilesOnlyLive(str(live_dir), dvcyaml=None, save_dvc_exp=False, report=None,
+                         monitor_system=False)
 
 
 def validation_loss(model, valid_set, args) -> float:
@@ -310,7 +316,7 @@ def validation_loss(model, valid_set, args) -> float:
 
 def run_lora_training(model_path: str, data_dir: str | Path, adapter_dir: str | Path, hp: dict,
                       recorder: LossRecorder | None = None, live_dir: str | Path | None = None,
-                      ) -> dict:
+                      load_from: str | Path | None = None) -> dict:
     """Train a LoRA adapter with mlx-lm.
 
     Args:
@@ -321,6 +327,8 @@ def run_lora_training(model_path: str, data_dir: str | Path, adapter_dir: str | 
             (0), `keep_best` (False), `resume` (False).
         recorder: Receives the losses; a new TrainingMonitor is made if None.
         live_dir: dvclive folder for the loss curves (None: no dvclive logging).
+        load_from: Load the weights from this folder (the fetch_model artifact) while
+            `model_path` names the model in adapter_config.json and the fingerprint.
 
     Returns:
         dict: losses, parameter counts, timings, peak memory, best/stop iterations.
@@ -347,7 +355,7 @@ def run_lora_training(model_path: str, data_dir: str | Path, adapter_dir: str | 
         shutil.rmtree(checkpoint_dir)  # a stale checkpoint must not mix with this run's
     recorder = recorder or TrainingMonitor()
     args = mlx_lm_args(model_path, data_dir, adapter_dir, hp)
-    model, tokenizer = load_model(model_path)
+    model, tokenizer = load_model(str(load_from or model_path))
     train_set, valid_set, _ = load_dataset(args, tokenizer)
     if len(train_set) < hp["batch_size"]:
         raise AskBuddyXError(
