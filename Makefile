@@ -54,8 +54,11 @@ bundle: $(STAMP)
 serve: $(STAMP)  ## OpenAI-compatible server on the trained adapter (127.0.0.1:8080)
 	$(BIN)/askbuddyx serve
 
-publish: bundle
-	@echo "Publishing is gated on evaluation and lands with the release issue; the bundle is in outputs/hf_bundle/."
+# Gated upload (metrics/eval.json gate_passed, no regression vs metrics/published.json).
+# Check first: make publish PUBLISH_ARGS=--dry-run ; override: PUBLISH_ARGS='--force "reason"'
+publish: $(STAMP)  ## release check (dvc repro publish), then upload outputs/hf_bundle to the hub
+	$(BIN)/dvc repro publish
+	$(BIN)/askbuddyx publish $(PUBLISH_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
