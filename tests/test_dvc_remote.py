@@ -39,6 +39,11 @@ def test_default_remote_is_outside_the_repo(root):
     assert resolved == (root.parent / "askbuddyx-dvc-remote").resolve()
 
 
+@pytest.fixture(scope="module")
+def tmp_path(tmp_path_factory):
+    return tmp_path_factory.mktemp("remote")
+
+
 def test_push_clone_pull_status_clean(tmp_path, root):
     work = tmp_path / "proj"
     for name in COPY:
@@ -81,3 +86,25 @@ def test_push_clone_pull_status_clean(tmp_path, root):
                 "outputs/adapters/dev/run_meta.json"]:
         assert (clone / out).read_bytes() == (work / out).read_bytes(), out
     assert "in sync" in run(["dvc", "status", "--cloud"], clone, env)
+
+
+def test_exp_run_shows_next_to_the_workspace(tmp_path):
+    """`dvc exp run --set-param train.iters=N` (in the pulled clone): `dvc exp show` lists the
+    experiment's metrics beside the workspace's."""
+    import csv
+    import io
+
+    clone = tmp_path / "clone"
+    if not (clone / "outputs/adapters/dev/adapters.safetensors").is_file():
+        pytest.skip("needs the clone of test_push_clone_pull_status_clean")
+    path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
+    env = dict(os.environ, DVC_NO_ANALYTICS="1", PATH=path)
+    out = run(["dvc", "exp", "run", "--set-param", "train.iters=3", "-n", "iters3"], clone, env)
+    assert "Running stage 'train'" in out and "Running stage 'fetch_data'" not in out
+    rows = list(csv.DictReader(io.StringIO(run(["dvc", "exp", "show", "--csv"], clone, env))))
+    by_name = {row["Experiment"] or row["rev"]: row for row in rows}
+    loss = next(k for k in rows[0] if k.endswith("final_train_loss"))
+    iters = next(k for k in rows[0] if k.endswith("train.iters"))
+    assert by_name["workspace"][iters] == "2" and by_name["iters3"][iters] == "3"
+    assert by_name["iters3"][loss] and by_name["workspace"][loss]
+    assert by_name["iters3"][loss] != by_name["workspace"][loss]
