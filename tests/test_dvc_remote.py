@@ -102,9 +102,11 @@ def test_exp_run_shows_next_to_the_workspace(tmp_path):
     out = run(["dvc", "exp", "run", "--set-param", "train.iters=3", "-n", "iters3"], clone, env)
     assert "Running stage 'train'" in out and "Running stage 'fetch_data'" not in out
     rows = list(csv.DictReader(io.StringIO(run(["dvc", "exp", "show", "--csv"], clone, env))))
-    by_name = {row["Experiment"] or row["rev"]: row for row in rows}
     loss = next(k for k in rows[0] if k.endswith("final_train_loss"))
     iters = next(k for k in rows[0] if k.endswith("train.iters"))
-    assert by_name["workspace"][iters] == "2" and by_name["iters3"][iters] == "3"
-    assert by_name["iters3"][loss] and by_name["workspace"][loss]
-    assert by_name["iters3"][loss] != by_name["workspace"][loss]
+    commit = next(r for r in rows if r["typ"] == "baseline" and r["rev"] != "workspace")
+    experiment = next(r for r in rows if r["Experiment"] == "iters3")
+    workspace = next(r for r in rows if r["rev"] == "workspace")
+    assert commit[iters] == "2" and experiment[iters] == "3"
+    assert workspace[iters] == "3"  # a workspace `dvc exp run` leaves its results applied
+    assert commit[loss] and experiment[loss] and commit[loss] != experiment[loss]
