@@ -132,3 +132,19 @@ def test_early_stopping_run_is_deterministic(tmp_path, data_dir, root):
     assert a["val_curve"] == b["val_curve"] and a["best_iteration"] == b["best_iteration"]
     assert (tmp_path / "a/adapters.safetensors").read_bytes() == \
         (tmp_path / "b/adapters.safetensors").read_bytes()
+
+
+@pytest.mark.slow
+def test_early_stopping_inside_mlx_lm_training(tmp_path, data_dir, root):
+    """A learning rate far too high: val loss jumps, and the run stops at the next validation
+    instead of training on; the adapter written is the best one seen."""
+    import mlx.core as mx
+
+    model = str(root / "assets/models/askbuddyx-tiny-qwen2-4bit")
+    hp = dict(HP, iters=12, learning_rate=0.3, patience=1)
+    result = run_lora_training(model, data_dir, tmp_path / "a", hp)
+    assert result["stopped_at"] is not None and result["stopped_at"] < hp["iters"]
+    assert len(result["train_curve"]) == result["stopped_at"]  # no step after the stop
+    assert result["kept"] == "best" and result["best_iteration"] < result["stopped_at"]
+    assert mx.load(str(tmp_path / "a/adapters.safetensors"))
+    assert not (tmp_path / "a" / CHECKPOINT_DIR).exists()
