@@ -94,3 +94,20 @@ def test_peft_export_matches_mlx_logits(random_adapter, root, tmp_path):
     print(f"adapter effect on logits {effect:.4f}; MLX vs PEFT max abs difference {error:.2e}")
     assert effect > 0.1  # the adapter really changes the logits: the comparison is not vacuous
     assert error < 1e-3
+
+
+@pytest.mark.slow
+def test_fused_export_matches_base_plus_adapter(random_adapter, root, tmp_path):
+    """mlx-lm fuse with --dequantize: one full-precision model, same logits as base + adapter."""
+    import mlx.core as mx
+    from mlx_lm import load
+
+    base = str(root / "assets/models/askbuddyx-tiny-qwen2-4bit")
+    out = export_adapter("fused", base, random_adapter, tmp_path / "fused", dequantize=True)
+    config = json.loads((out / "config.json").read_text())
+    assert "quantization" not in config
+    fused, _ = load(str(out))
+    with_adapter, _ = load(base, adapter_path=str(random_adapter))
+    a = np.array(fused(mx.array([TOKENS]))[0].astype(mx.float32))
+    b = np.array(with_adapter(mx.array([TOKENS]))[0].astype(mx.float32))
+    assert np.abs(a - b).max() < 1e-3

@@ -220,3 +220,17 @@ def test_model_card_front_matter_and_sections(release):
                     "## Attribution", "not affiliated with, endorsed by"):
         assert section in card
     assert "| format_rate_heldout | 0 | 0.75 | 0.75 |" in card
+
+
+def test_token_from_dotenv_then_login(tmp_path, monkeypatch):
+    from askbuddyx.publish.publish import resolve_token
+
+    monkeypatch.delenv("HF_TOKEN", raising=False)
+    env_file = tmp_path / ".env"
+    env_file.write_text("# comment\nOTHER=1\nHF_TOKEN='hf_fromdotenv'\n")
+    assert resolve_token(env_file) == "hf_fromdotenv"
+    monkeypatch.setenv("HF_TOKEN", "hf_fromenv")
+    assert resolve_token(env_file) == "hf_fromenv"
+    monkeypatch.delenv("HF_TOKEN")
+    monkeypatch.setattr("huggingface_hub.get_token", lambda: "hf_fromlogin")
+    assert resolve_token(tmp_path / "missing.env") == "hf_fromlogin"
