@@ -36,7 +36,7 @@ _CREDENTIAL_LITERAL = (
 # "${PASSWORD}", "****"); leaving them keeps ordinary example code intact.
 _NOT_PLACEHOLDER = (
     r"(?!(?i:secret|password|passwd|pass|changeme|change_me|example|dummy|test|placeholder"
-    r"|none|null|your[_-]?\w*|x+|\*+|\.+)(?P=q))(?![<$%{])"
+    r"|none|null|your[_-]?\w*|x+|\*+|\.+)(?P=q))(?!\$\{|%\(|\{\{|<)"
 )
 # `name = "..."`, `name: "..."`, `"name": "..."`, `name := "..."` (never `==`).
 _ASSIGN = r"[\"']?\s*(?::=|(?<![=!<>])=(?!=)|:)\s*"
