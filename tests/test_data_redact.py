@@ -55,7 +55,8 @@ SECRET_KINDS = {
     "aws_access_key_id": st.tuples(st.sampled_from(["AKIA", "ASIA"]), d(UPPER_DIGITS, 16))
         .map(lambda t: (t[0] + t[1], [t[0] + t[1]])),
     "aws_secret_access_key": st.tuples(
-        st.sampled_from(["aws_secret_access_key = ", "AWS_SECRET_ACCESS_KEY=", '"SecretAccessKey": ']),
+        st.sampled_from(["aws_secret_access_key = ", "AWS_SECRET_ACCESS_KEY=",
+                         '"SecretAccessKey": ']),
         st.sampled_from(['"', "'"]), d(B64, 40))
         .map(lambda t: (f"{t[0]}{t[1]}{t[2]}{t[1]}", [t[2]])),
     "openai_api_key": st.one_of(d(ALNUM, 32, 60).map(lambda b: "sk-" + b),
@@ -117,7 +118,8 @@ EXAMPLES = {
     "private_key_block": "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA\n"
                          "-----END RSA PRIVATE KEY-----",
     "aws_access_key_id": "AKIA" + "ABCDEFGHIJKLMNOP",
-    "aws_secret_access_key": "aws_secret_access_key = '" + "wJalrXUtnFEMI/K7MDENG/" + "b" * 18 + "'",
+    "aws_secret_access_key": "aws_secret_access_key = '" + "wJalrXUtnFEMI/K7MDENG/"
+                             + "b" * 18 + "'",
     "openai_api_key": "sk-" + "a1" * 20,
     "github_token": "ghp_" + "b" * 36,
     "github_fine_grained_pat": "github_pat_" + "11AB" * 20,
@@ -138,6 +140,12 @@ def test_each_pattern_is_redacted_and_counted(name):
     assert counts == {name: 1}
 
 
+def test_unquoted_aws_secret_key_in_an_env_file():
+    key = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+    out, counts = redact_secrets(f"AWS_ACCESS_KEY_ID=x\nAWS_SECRET_ACCESS_KEY={key}\n")
+    assert key not in out and counts == {"aws_secret_access_key": 1}
+
+
 def test_assignments_keep_their_shape():
     assert redact_secrets('password = "hunter2"')[0] == 'password = "[REDACTED]"'
     assert redact_secrets('{"token": "tok_9a8b7c6d5e"}')[0] == '{"token": "[REDACTED]"}'
@@ -155,7 +163,8 @@ ORDINARY_CODE = [
     "sha = 'e3b0c44298fc1c149afbf4c8996fb924'",
     'assert hashlib.sha256(b"").hexdigest() == '
     '"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"',
-    'expected_hash = "d41d8cd98f00b204e9800998ecf8427e"\ncommit = "9249098a1b2c3d4e5f60718293a4b5c6d7e8f901"',
+    'expected_hash = "d41d8cd98f00b204e9800998ecf8427e"\n'
+    'commit = "9249098a1b2c3d4e5f60718293a4b5c6d7e8f901"',
     'uuid = "123e4567-e89b-12d3-a456-426614174000"',
     'password = input("Password: ")\nif password == "letmein":\n    pass',
     "def check_password(password):\n    return len(password) >= 8",

@@ -21,6 +21,7 @@ import unicodedata
 from dataclasses import dataclass
 
 import numpy as np
+from datasketch import MinHash, MinHashLSH
 
 SHINGLE = 5
 NUM_PERM = 64
@@ -65,26 +66,35 @@ def prompt_shingles_batch(records: list, k: int = SHINGLE) -> list:
     joined = np.frombuffer("".join(texts).encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
     hashes = np.zeros(len(joined), dtype=np.uint64)
     with np.errstate(over="ignore"):
-        # hashes[i] = hash of joined[i:i+k]; the last k-1 positions hash a shorter tail.
-        for j in range(k - 1, -1, -1):
+        # hashes[i] = hash of joined[i:i+k] (the last k-1 positions hash a shorter tail,
+        # which is exactly the whole-text shingle of a text shorter than k at its end)
+        for j in range(min(k, len(joined)) - 1, -1, -1):
             hashes[: len(joined) - j] = hashes[: len(joined) - j] * _BASE + joined[j:]
         hashes = (hashes >> np.uint64(32)) ^ (hashes & np.uint64(0xFFFFFFFF))
-    out, start = [], 0
-    for text in texts:
-        n = len(text)
-        if n == 0:
-            out.append(np.zeros(0, dtype=np.uint64))
-        elif n < k:
-            tail = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
-            value = np.uint64(0)
-            with np.errstate(over="ignore"):
-                for code in tail:
-                    value = value * _BASE + code
-            out.append(np.array([(value >> np.uint64(32)) ^ (value & np.uint64(0xFFFFFFFF))]))
-        else:
-            out.append(np.unique(hashes[start: start + n - k + 1]))
-        start += n
-    return out
+    lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
+    starts = np.cumsum(lengths) - lengths
+    # k-grams per text: n - k + 1, or one (the text itself) when 0 < n < k
+    grams = np.where(lengths >= k, lengths - k + 1, np.minimum(lengths, 1))
+    owner = np.repeat(np.arange(len(texts)), grams)
+    offset = np.arange(int(grams.sum())) - np.repeat(np.cumsum(grams) - grams, grams)
+    values = hashes[np.repeat(starts, grams) + offset]
+    short = (lengths > 0) & (lengths < k)
+    for i in np.flatnonzero(short):  # rare: hash the whole short text on its own
+        tail = joined[starts[i]: starts[i] + lengths[i]]
+        value = np.uint64(0)
+        with np.errstate(over="ignore"):
+            for code in tail:
+                value = value * _BASE + code
+        values[np.searchsorted(owner, i)] = (value >> np.uint64(32)) ^ (value & np.uint64(
+            0xFFFFFFFF))
+    # one sort of (text << 32 | hash) and the first of each run: each text's unique grams
+    keyed = np.sort((owner.astype(np.uint64) << np.uint64(32)) | values)
+    first = np.ones(len(keyed), dtype=bool)
+    first[1:] = keyed[1:] != keyed[:-1]
+    keyed = keyed[first]
+    owner = (keyed >> np.uint64(32)).astype(np.int64)
+    counts = np.bincount(owner, minlength=len(texts))
+    return np.split(keyed & np.uint64(0xFFFFFFFF), np.cumsum(counts)[:-1])
 
 
 def prompt_shingles(record: dict, k: int = SHINGLE) -> np.ndarray:
@@ -94,7 +104,9 @@ def prompt_shingles(record: dict, k: int = SHINGLE) -> np.ndarray:
 def jaccard(a: np.ndarray, b: np.ndarray) -> float:
     if len(a) == 0 or len(b) == 0:
         return 0.0
-    inter = len(np.intersect1d(a, b, assume_unique=True))
+    # both are sorted and unique: look a's values up in b (no concatenate-and-sort)
+    at = np.searchsorted(b, a)
+    inter = int(np.count_nonzero(b[np.minimum(at, len(b) - 1)] == a))
     return inter / (len(a) + len(b) - inter)
 
 
@@ -130,17 +142,20 @@ def drop_near(records: list, threshold: float) -> tuple[list, list]:
         return list(records), []
     if threshold <= 0:
         raise ValueError(f"near-duplicate threshold must be in (0, 1], got {threshold}")
-    from datasketch import MinHash, MinHashLSH
-
     shingles = prompt_shingles_batch(records)
     # False negatives cost quality, false positives only an exact check: weight recall.
     lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM, weights=(0.1, 0.9))
     # One MinHash reused for every record: LSH keeps only band hashes of what it inserts.
     signature = MinHash(num_perm=NUM_PERM, seed=MINHASH_SEED, hashfunc=_identity)
     kept, dups = [], []
+    same_prompt: dict = {}  # identical 5-gram sets: similarity 1, no MinHash needed
     for index, (record, grams) in enumerate(zip(records, shingles)):
         if len(grams) == 0:
             kept.append(record)
+            continue
+        key = grams.tobytes()
+        if key in same_prompt:
+            dups.append(Duplicate("near", record, records[same_prompt[key]], 1.0))
             continue
         signature.clear()
         signature.update_batch(grams.tolist())
@@ -153,5 +168,6 @@ def drop_near(records: list, threshold: float) -> tuple[list, list]:
             dups.append(Duplicate("near", record, records[best], round(best_sim, 4)))
             continue
         lsh.insert(index, signature)
+        same_prompt[key] = index
         kept.append(record)
     return kept, dups

@@ -21,6 +21,7 @@ from askbuddyx.prompting import build_messages, format_chat, user_message
 
 OVERLONG_ACTIONS = ("truncate", "drop")
 VERIFY_SAMPLE = 32
+RENDER_BATCH = 1024
 
 
 def record_to_messages(record: dict) -> list:
@@ -90,9 +91,32 @@ class ChatTokenCounter:
             self.verified = True
         return self._fast(texts)
 
+    def render(self, message_lists: list) -> list:
+        """The chats rendered with the chat template (`format_chat`), in batches.
+
+        One `apply_chat_template` call per batch of conversations (the tokenizer's batch
+        form, about twice as fast); checked against `format_chat` on a sample first.
+        """
+        if not message_lists:
+            return []
+        sample = message_lists[:VERIFY_SAMPLE]
+        expected = [format_chat(self.tokenizer, m) for m in sample]
+        try:
+            batched = self.tokenizer.apply_chat_template(sample, tokenize=False)
+        except Exception:  # noqa: BLE001 - no batch form: render one by one below
+            batched = None
+        if batched != expected:
+            return expected + [format_chat(self.tokenizer, m)
+                               for m in message_lists[VERIFY_SAMPLE:]]
+        out = list(expected)
+        for start in range(VERIFY_SAMPLE, len(message_lists), RENDER_BATCH):
+            out += self.tokenizer.apply_chat_template(
+                message_lists[start: start + RENDER_BATCH], tokenize=False)
+        return out
+
     def count(self, message_lists: list) -> list:
         """Token counts of chats given as message lists (rendered with the chat template)."""
-        return self.count_texts([format_chat(self.tokenizer, m) for m in message_lists])
+        return self.count_texts(self.render(message_lists))
 
 
 def fit_messages(tokenizer, messages: list, max_tokens: int) -> tuple[list, int, bool]:

@@ -8,7 +8,8 @@ Each pattern is named, so the prepare stage counts redactions per pattern (metri
 Design rules, because a false positive damages ordinary training code:
 - token formats are matched by their fixed vendor prefix and length, not by "looks random";
 - assignments are redacted only when the value is a quoted literal (never `password=pw` or
-  `token = tokens[0]`) and not an obvious placeholder ("secret", "<password>"), and for token/secret/key names only when the literal looks like a
+  `token = tokens[0]`) and not an obvious placeholder ("secret", "<password>"), and for
+  token/secret/key names only when the literal looks like a
   credential (8+ characters with a letter and a digit, no spaces), so a lexer's
   `token = "("` or a game's `secret_word = "python"` stay; only the value is replaced, so the
   code keeps its shape (`password = "[REDACTED]"`);
@@ -123,6 +124,22 @@ SECRET_PATTERNS = {
 }
 
 
+# Every secret contains one of these (case-sensitive) or a secret-like name assigned a value;
+# clean text (almost all of it) is let through by a few fast substring tests.
+_VENDOR_NEEDLES = ("AKIA", "ASIA", "ABIA", "ACCA", "sk-", "ghp_", "gho_", "ghs_", "ghu_", "ghr_",
+                   "github_pat_", "AIza", "xox", "_live_", "hf_", "eyJ", "PRIVATE KEY")
+_NAME_NEEDLES = ("pass", "token", "secret", "key")
+_NAME_ASSIGNED = re.compile(r"(?:pass|token|secret|key)[a-z0-9_.-]*[\"']?\s*(?::=|=|:)")
+
+
+def may_contain_secret(text: str) -> bool:
+    """False only when no pattern can match `text` (a cheap pre-check, no false negatives)."""
+    if any(needle in text for needle in _VENDOR_NEEDLES):
+        return True
+    lowered = text.lower()
+    return any(n in lowered for n in _NAME_NEEDLES) and bool(_NAME_ASSIGNED.search(lowered))
+
+
 def _replace(match: re.Match) -> str:
     if "value" not in match.re.groupindex:
         return REDACTED
@@ -142,6 +159,8 @@ def redact_secrets(text: str) -> tuple[str, Counter]:
         (redacted text, Counter of pattern name -> number of matches replaced)
     """
     counts: Counter = Counter()
+    if not may_contain_secret(text):
+        return text, counts
     lowered = None
     for name, pattern in SECRET_PATTERNS.items():
         if pattern.lower:
@@ -163,6 +182,8 @@ def redact_record(record: dict, fields=("instruction", "input", "output")) -> tu
     """Redact the given text fields of a record; returns a new record and the counts."""
     out = dict(record)
     total: Counter = Counter()
+    if not may_contain_secret("\n".join(v for k in fields if isinstance(v := out.get(k), str))):
+        return out, total
     for key in fields:
         if isinstance(out.get(key), str):
             out[key], counts = redact_secrets(out[key])
