@@ -9,7 +9,7 @@ import argparse
 from askbuddyx.cli import run_main
 from askbuddyx.config import load_stage_params
 from askbuddyx.data.io import write_json
-from askbuddyx.data.prepare import PrepareConfig, prepare_dataset
+from askbuddyx.data.prepare import PrepareConfig, prepare_dataset, source_paths
 from askbuddyx.models import load_tokenizer
 
 PARAMS = (
@@ -33,7 +33,7 @@ def main(argv=None):
     parser.add_argument("--raw", required=True)
     parser.add_argument("--out", required=True)
     parser.add_argument("--metrics", required=True)
-    parser.add_argument("--report", required=True)
+    parser.add_argument("--report", default=None, help="readable markdown report to write")
     args = parser.parse_args(argv)
     p = load_stage_params(PARAMS)
     config = PrepareConfig(
@@ -48,6 +48,7 @@ def main(argv=None):
         min_answer_chars=p["data.min_answer_chars"],
         max_seq_length=p["train.max_seq_length"],
     )
+    source_paths(p["data.sources"], args.raw)  # missing raw data: say so before loading a model
     tokenizer = load_tokenizer(p["model.path"])
     metrics = prepare_dataset(args.raw, args.out, p["data.sources"], tokenizer, config,
                               report_path=args.report)

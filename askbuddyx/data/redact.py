@@ -9,10 +9,10 @@ Design rules, because a false positive damages ordinary training code:
 - token formats are matched by their fixed vendor prefix and length, not by "looks random";
 - assignments are redacted only when the value is a quoted literal (never `password=pw` or
   `token = tokens[0]`) and not an obvious placeholder ("secret", "<password>"), and for
-  token/secret/key names only when the literal looks like a
-  credential (8+ characters with a letter and a digit, no spaces), so a lexer's
-  `token = "("` or a game's `secret_word = "python"` stay; only the value is replaced, so the
-  code keeps its shape (`password = "[REDACTED]"`);
+  token/secret/key names only when the literal looks like a credential (8+ characters with a
+  letter and a digit, no spaces), so a lexer's `token = "("` or a game's
+  `secret_word = "python"` stay; only the value is replaced, so the code keeps its shape
+  (`password = "[REDACTED]"`);
 - each pattern has a cheap substring pre-check, so clean text costs a few `in` tests.
 
 Try it: `python -m askbuddyx.data.redact < file.txt` prints the redacted text and the counts.
