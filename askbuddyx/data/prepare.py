@@ -156,7 +156,10 @@ def stratified_split(records: list, val_fraction: float, seed: int, curated_hold
             f"{len(curated)} curated examples.",
             hint="Lower data.curated_holdout (0 when no source is curated).",
         )
-    random.Random(f"{seed}:heldout").shuffle(curated)
+    # Random(seed) over the curated records in file order: the same held-out prompts as
+    # before the split was stratified, so format metrics stay comparable across versions.
+    rng = random.Random(seed)
+    rng.shuffle(curated)
     held_ids = {id(r) for r in curated[:curated_holdout]}
     heldout = curated[:curated_holdout]
     train, val = [], []
@@ -170,7 +173,6 @@ def stratified_split(records: list, val_fraction: float, seed: int, curated_hold
         raise AskBuddyXError(
             f"Only {len(train) + len(val)} records after cleaning: too few to split with "
             f"data.val_fraction={val_fraction}.", hint="Add data or raise data.val_fraction.")
-    rng = random.Random(seed)
     rng.shuffle(train)
     rng.shuffle(val)
     return train, val, heldout
