@@ -196,6 +196,7 @@ def read_records(path: str | Path, display_path: str | None = None) -> FileRecor
             continue
         result.turns_dropped += dropped
         result.records.append((number, record))
+    result.bad_lines.sort(key=lambda b: b.line)
     return result
 
 
