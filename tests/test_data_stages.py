@@ -169,3 +169,15 @@ def test_build_text_writes_chats_within_budget(tmp_path, tokenizer, raw_sources)
     assert 0 < stats["tokens"]["max"] <= 512
     with pytest.raises(AskBuddyXError, match="max_seq_length"):
         build_training_text(tmp_path / "processed", tmp_path / "ready2", 20)
+
+
+def test_fast_chat_writer_gives_write_jsonl_bytes(tmp_path):
+    from askbuddyx.data.build_text import write_chats
+    from askbuddyx.data.io import write_jsonl
+    from askbuddyx.data.lengths import record_to_messages
+
+    chats = [record_to_messages({"instruction": f"Task é {i}", "input": "x\n\"y\"",
+                                 "output": f"print({i})\t# ü"}) for i in range(3)]
+    write_chats(tmp_path / "a.jsonl", chats)
+    write_jsonl(tmp_path / "b.jsonl", ({"messages": m} for m in chats))
+    assert (tmp_path / "a.jsonl").read_bytes() == (tmp_path / "b.jsonl").read_bytes()

@@ -17,11 +17,33 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from askbuddyx.data.io import read_jsonl, require_file, write_jsonl
+from askbuddyx.data.io import dumps, read_jsonl, require_file
 from askbuddyx.data.lengths import fit_messages, percentile, record_to_messages
 from askbuddyx.errors import AskBuddyXError
 
 __all__ = ["build_training_text", "fit_messages", "record_to_messages"]
+
+
+def write_chats(path: Path, chats: list) -> None:
+    """Write `{"messages": [...]}` lines, the same bytes as `io.write_jsonl`.
+
+    The system message is the same in every chat, so it is serialized once (20k chats: the
+    long system prompt would otherwise be escaped 20k times).
+    """
+    cache: dict = {}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", encoding="utf-8", newline="\n") as f:
+        for messages in chats:
+            parts = []
+            for message in messages:
+                key = (message["role"], message["content"]) if message["role"] == "system" else None
+                text = cache.get(key) if key else None
+                if text is None:
+                    text = dumps(message)
+                    if key:
+                        cache[key] = text
+                parts.append(text)
+            f.write('{"messages": [' + ", ".join(parts) + "]}\n")
 
 
 def build_training_text(processed_dir: str | Path, out_dir: str | Path,
@@ -54,8 +76,8 @@ def build_training_text(processed_dir: str | Path, out_dir: str | Path,
                     f"{max_seq_length}.",
                     hint="Rerun the prepare_data stage with the same train.max_seq_length.")
             lengths.append(record["tokens"])
-            rows.append({"messages": record_to_messages(record)})
-        write_jsonl(Path(out_dir) / f"{target}.jsonl", rows)
+            rows.append(record_to_messages(record))
+        write_chats(Path(out_dir) / f"{target}.jsonl", rows)
         stats[target] = {"examples": len(rows)}
         print(f"{target}: {len(rows)} chats")
     stats["tokens"] = {

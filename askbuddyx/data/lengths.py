@@ -75,7 +75,9 @@ class ChatTokenCounter:
         pieces = [[p for p in self.split.split(t) if p] for t in texts]
         new = {p for ps in pieces for p in ps if p not in self._cache and p not in self.specials}
         new = sorted(new)
-        for piece, enc in zip(new, self.backend.encode_batch(new, add_special_tokens=False)):
+        # encode_batch_fast (tokenizers >= 0.21) skips the character offsets we don't need
+        encode = getattr(self.backend, "encode_batch_fast", self.backend.encode_batch)
+        for piece, enc in zip(new, encode(new, add_special_tokens=False)):
             self._cache[piece] = len(enc.ids)
         return [sum(1 if p in self.specials else self._cache[p] for p in ps) for ps in pieces]
 
