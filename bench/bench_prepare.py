@@ -22,6 +22,7 @@ import time
 T0 = time.perf_counter()
 
 import argparse  # noqa: E402
+import os  # noqa: E402
 import statistics  # noqa: E402
 import tempfile  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -43,6 +44,7 @@ TARGET_SECONDS = 10.0
 
 def run_once(work: Path, sources: list, max_seq_length: int) -> dict:
     times = {}
+    cpu0 = time.process_time()
     t = time.perf_counter()
     fetch_sources(sources, work / "raw")
     times["fetch"] = time.perf_counter() - t
@@ -58,7 +60,7 @@ def run_once(work: Path, sources: list, max_seq_length: int) -> dict:
     build_training_text(work / "processed", work / "training_ready", max_seq_length)
     times["build_text"] = time.perf_counter() - t
     times["total"] = sum(times.values())
-    return {"times": times, "metrics": metrics}
+    return {"times": times, "metrics": metrics, "cpu": time.process_time() - cpu0}
 
 
 def main(argv=None) -> int:
@@ -94,6 +96,10 @@ def main(argv=None) -> int:
           f"included): {total:.2f} s; target {TARGET_SECONDS:.0f} s; ratio "
           f"{total / TARGET_SECONDS:.2f} ({'meets' if total < TARGET_SECONDS else 'MISSES'} "
           "the target)")
+    cpu = statistics.median(r["cpu"] for r in results)
+    load = os.getloadavg()[0]
+    print(f"CPU time of those steps (all threads): {cpu:.2f} s; 1-min load average at the end: "
+          f"{load:.1f} on {os.cpu_count()} cores (wall time grows when other jobs share them)")
     print(f"module imports (mlx-lm, transformers, datasketch, ...), paid once per process: "
           f"{IMPORT_SECONDS:.2f} s; with them: {total + IMPORT_SECONDS:.2f} s")
     return 0
