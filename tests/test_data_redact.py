@@ -5,6 +5,7 @@ import base64
 import json
 import string
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -277,3 +278,16 @@ def _strings(value):
     elif isinstance(value, list):
         for v in value:
             yield from _strings(v)
+
+
+@pytest.mark.parametrize("text", [
+    "key" * 50_000 + ' password = "abc123xyz"',
+    "eyJ" * 50_000,
+    "a" * 200_000 + ' token = "x"',
+    "-----BEGIN RSA PRIVATE KEY-----\n" * 2_000,
+    "sk-" * 50_000 + "xoxb-" * 20_000 + "hf_" * 50_000,
+])
+def test_long_adversarial_lines_redact_in_linear_time(text):
+    start = time.perf_counter()
+    redact_secrets(text)
+    assert time.perf_counter() - start < 2.0  # quadratic backtracking would take minutes

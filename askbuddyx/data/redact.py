@@ -39,6 +39,9 @@ _NOT_PLACEHOLDER = (
     r"(?!(?i:secret|password|passwd|pass|changeme|change_me|example|dummy|test|placeholder"
     r"|none|null|your[_-]?\w*|x+|\*+|\.+)(?P=q))(?!\$\{|%\(|\{\{|<)"
 )
+# A name is matched from its first character only (and at most 64 long), so a long run of
+# word characters costs linear time, not quadratic.
+_NAME_START = r"(?<![A-Za-z0-9_.-])"
 # `name = "..."`, `name: "..."`, `"name": "..."`, `name := "..."` (never `==`).
 _ASSIGN = r"[\"']?\s*(?::=|(?<![=!<>])=(?!=)|:)\s*"
 
@@ -101,11 +104,12 @@ SECRET_PATTERNS = {
                                        ("hf_",)),
     # header.payload.signature, both JSON parts base64url of '{"...' (so they start "eyJ").
     "jwt": SecretPattern(
-        re.compile(r"eyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{10,}"), ("eyJ",)),
+        re.compile(r"eyJ[A-Za-z0-9_-]{5,500}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{10,}"), ("eyJ",)),
     # Any quoted literal assigned to a password-like name.
     "password_assignment": SecretPattern(
         re.compile(
-            r"(?i:[A-Za-z0-9_.-]*(?:password|passwd|passphrase))(?![A-Za-z0-9_])" + _ASSIGN
+            _NAME_START + r"(?i:[A-Za-z0-9_.-]{0,64}?(?:password|passwd|passphrase))"
+            r"(?![A-Za-z0-9_])" + _ASSIGN
             + r"(?P<q>[\"'`])(?!\[REDACTED\])" + _NOT_PLACEHOLDER
             + r"(?P<value>[^\"'`\s]+)(?P=q)"
         ),
@@ -115,8 +119,9 @@ SECRET_PATTERNS = {
     # A credential-looking quoted literal assigned to a token/secret/key name.
     "token_assignment": SecretPattern(
         re.compile(
-            r"(?i:[A-Za-z0-9_.-]*(?:token|secret|api_?key|access_?key|auth_?key|private_?key"
-            r"|client_?secret))(?![A-Za-z0-9_])" + _ASSIGN + _CREDENTIAL_LITERAL
+            _NAME_START + r"(?i:[A-Za-z0-9_.-]{0,64}?(?:token|secret|api_?key|access_?key"
+            r"|auth_?key|private_?key|client_?secret))(?![A-Za-z0-9_])" + _ASSIGN
+            + _CREDENTIAL_LITERAL
         ),
         ("token", "secret", "key"),
         lower=True,
@@ -129,7 +134,7 @@ SECRET_PATTERNS = {
 _VENDOR_NEEDLES = ("AKIA", "ASIA", "ABIA", "ACCA", "sk-", "ghp_", "gho_", "ghs_", "ghu_", "ghr_",
                    "github_pat_", "AIza", "xox", "_live_", "hf_", "eyJ", "PRIVATE KEY")
 _NAME_NEEDLES = ("pass", "token", "secret", "key")
-_NAME_ASSIGNED = re.compile(r"(?:pass|token|secret|key)[a-z0-9_.-]*[\"']?\s*(?::=|=|:)")
+_NAME_ASSIGNED = re.compile(r"(?:pass|token|secret|key)[a-z0-9_.-]{0,64}[\"']?\s*(?::=|=|:)")
 
 
 def may_contain_secret(text: str) -> bool:
