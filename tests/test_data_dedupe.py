@@ -42,3 +42,11 @@ def test_near_dedupe_is_deterministic_and_can_be_turned_off():
     again = drop_near(records, 0.9)
     assert [id(x) for x in first[0]] == [id(x) for x in again[0]] and len(first[0]) == 7
     assert drop_near(records, None)[0] == records
+
+
+def test_thresholds_up_to_one_work():
+    records = [r("Sort the list of numbers"), r("Sort the list of numbers."),
+               r("Sort the list of number")]
+    kept, dups = drop_near(records, 1.0)  # only identical 5-gram sets
+    assert kept == [records[0], records[2]] and dups[0].dropped is records[1]
+    assert len(drop_near(records, 0.99)[0]) == 2

@@ -26,6 +26,7 @@ from datasketch import MinHash, MinHashLSH
 SHINGLE = 5
 NUM_PERM = 64
 MINHASH_SEED = 1
+LSH_MAX_THRESHOLD = 0.95
 _PUNCT = re.compile(r"[^\w\s]+")
 # Polynomial n-gram hash: wraps modulo 2**64 (numpy uint64), then folded to 32 bits.
 _BASE = np.uint64(1_000_003)
@@ -144,7 +145,10 @@ def drop_near(records: list, threshold: float) -> tuple[list, list]:
         raise ValueError(f"near-duplicate threshold must be in (0, 1], got {threshold}")
     shingles = prompt_shingles_batch(records)
     # False negatives cost quality, false positives only an exact check: weight recall.
-    lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM, weights=(0.1, 0.9))
+    # LSH only proposes candidates (each is checked exactly), so a lower LSH threshold is
+    # safe; datasketch cannot band 64 permutations for thresholds above ~0.98.
+    lsh = MinHashLSH(threshold=min(threshold, LSH_MAX_THRESHOLD), num_perm=NUM_PERM,
+                     weights=(0.1, 0.9))
     # One MinHash reused for every record: LSH keeps only band hashes of what it inserts.
     signature = MinHash(num_perm=NUM_PERM, seed=MINHASH_SEED, hashfunc=_identity)
     kept, dups = [], []
