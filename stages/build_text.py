@@ -1,7 +1,10 @@
-"""DVC stage build_text: chat-template the processed records into mlx-lm's train/valid JSONL.
+"""DVC stage build_text: processed records -> mlx-lm's chat JSONL (train.jsonl, valid.jsonl).
 
     python stages/build_text.py --processed data/processed --out data/training_ready \
         --metrics metrics/build_text.json
+
+Token lengths were measured (and overlong chats cut) by prepare_data with the base tokenizer;
+this stage renders the chats and checks that none exceeds train.max_seq_length.
 """
 
 import argparse
@@ -10,9 +13,8 @@ from askbuddyx.cli import run_main
 from askbuddyx.config import load_stage_params
 from askbuddyx.data.build_text import build_training_text
 from askbuddyx.data.io import write_json
-from askbuddyx.models import load_tokenizer
 
-PARAMS = ("model.path", "train.max_seq_length")
+PARAMS = ("train.max_seq_length",)
 
 
 def main(argv=None):
@@ -22,8 +24,8 @@ def main(argv=None):
     parser.add_argument("--metrics", required=True)
     args = parser.parse_args(argv)
     p = load_stage_params(PARAMS)
-    tokenizer = load_tokenizer(p["model.path"])
-    stats = build_training_text(args.processed, args.out, tokenizer, p["train.max_seq_length"])
+    stats = build_training_text(args.processed, args.out,
+                                max_seq_length=p["train.max_seq_length"])
     write_json(args.metrics, stats)
     p.assert_all_used()
 

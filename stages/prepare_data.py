@@ -1,6 +1,7 @@
-"""DVC stage prepare_data: redact, dedupe, split, mix curated examples; report to metrics.
+"""DVC stage prepare_data: normalize, redact, dedupe, measure tokens, split, mix; report.
 
-    python stages/prepare_data.py --raw data/raw --out data/processed --metrics metrics/data.json
+    python stages/prepare_data.py --raw data/raw --out data/processed \
+        --metrics metrics/data.json --report outputs/reports/data_report.md
 """
 
 import argparse
@@ -8,9 +9,11 @@ import argparse
 from askbuddyx.cli import run_main
 from askbuddyx.config import load_stage_params
 from askbuddyx.data.io import write_json
-from askbuddyx.data.prepare import prepare_dataset
+from askbuddyx.data.prepare import PrepareConfig, prepare_dataset, source_paths
+from askbuddyx.models import load_tokenizer
 
 PARAMS = (
+    "model.path",
     "data.sources",
     "data.seed",
     "data.val_fraction",
@@ -18,6 +21,10 @@ PARAMS = (
     "data.curated_ratio",
     "data.curated_holdout",
     "data.max_bad_fraction",
+    "data.near_dup_threshold",
+    "data.overlong",
+    "data.min_answer_chars",
+    "train.max_seq_length",
 )
 
 
@@ -26,20 +33,26 @@ def main(argv=None):
     parser.add_argument("--raw", required=True)
     parser.add_argument("--out", required=True)
     parser.add_argument("--metrics", required=True)
+    parser.add_argument("--report", default=None, help="readable markdown report to write")
     args = parser.parse_args(argv)
     p = load_stage_params(PARAMS)
-    report = prepare_dataset(
-        args.raw,
-        args.out,
-        p["data.sources"],
+    config = PrepareConfig(
         seed=p["data.seed"],
         val_fraction=p["data.val_fraction"],
         min_val=p["data.min_val"],
         curated_ratio=p["data.curated_ratio"],
         curated_holdout=p["data.curated_holdout"],
         max_bad_fraction=p["data.max_bad_fraction"],
+        near_dup_threshold=p["data.near_dup_threshold"],
+        overlong=p["data.overlong"],
+        min_answer_chars=p["data.min_answer_chars"],
+        max_seq_length=p["train.max_seq_length"],
     )
-    write_json(args.metrics, report)
+    source_paths(p["data.sources"], args.raw)  # missing raw data: say so before loading a model
+    tokenizer = load_tokenizer(p["model.path"])
+    metrics = prepare_dataset(args.raw, args.out, p["data.sources"], tokenizer, config,
+                              report_path=args.report)
+    write_json(args.metrics, metrics)
     p.assert_all_used()
 
 

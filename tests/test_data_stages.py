@@ -4,32 +4,19 @@ import json
 
 import pytest
 
-from askbuddyx.data.build_text import build_training_text, fit_messages, record_to_messages
+from askbuddyx.data.build_text import build_training_text
 from askbuddyx.data.fetch import fetch_sources
 from askbuddyx.data.io import read_jsonl
-from askbuddyx.data.prepare import dedupe, mix_curated, prepare_dataset, split_records
-from askbuddyx.data.redact import redact_secrets
+from askbuddyx.data.prepare import (
+    PrepareConfig,
+    apply_weights,
+    mix_curated,
+    prepare_dataset,
+    stratified_split,
+)
 from askbuddyx.errors import AskBuddyXError
 
-SECRETS = {
-    "private_key_block": "-----BEGIN RSA PRIVATE KEY-----\nMIIEow\n-----END RSA PRIVATE KEY-----",
-    "aws_access_key_id": "AKIA" + "ABCDEFGHIJKLMNOP",
-    "openai_api_key": "sk-" + "a1" * 20,
-    "github_pat": "ghp_" + "b" * 36,
-    "google_api_key": "AIza" + "c" * 35,
-}
-
-
-@pytest.mark.parametrize("name,secret", SECRETS.items())
-def test_each_seed_pattern_is_redacted(name, secret):
-    text, counts = redact_secrets(f"key = '{secret}'  # keep this")
-    assert secret not in text and "[REDACTED]" in text and "# keep this" in text
-    assert counts[name] == 1
-
-
-def test_ordinary_code_is_untouched():
-    code = "import sklearn\nask = 'task-1234'\nsha = 'e3b0c44298fc1c149afbf4c8996fb924'\n"
-    assert redact_secrets(code) == (code, {})
+GITHUB_PAT = "ghp_" + "b" * 36
 
 
 def write(path, lines):
@@ -37,9 +24,9 @@ def write(path, lines):
     return path
 
 
-def rec(i, out=None, curated=False):
-    return json.dumps({"instruction": f"Task number {i}", "input": "",
-                       "output": out or f"def f{i}():\n    return {i}"})
+def rec(i, out=None):
+    return json.dumps({"instruction": f"Task number {i}: compute value {i * 7919 % 1000}",
+                       "input": "", "output": out or f"def f{i}():\n    return {i}"})
 
 
 @pytest.fixture
@@ -49,8 +36,9 @@ def raw_sources(tmp_path):
     plain.append("{not json")
     plain.append(json.dumps({"instruction": "no output"}))
     plain.append(json.dumps({"instruction": "leak", "input": "",
-                             "output": "token = '" + SECRETS["github_pat"] + "'"}))
-    curated = [json.dumps({"instruction": f"Curated {i}", "input": "",
+                             "output": "token = '" + GITHUB_PAT + "'"}))
+    curated = [json.dumps({"instruction": f"Curated example {i}: {'abcdefghijkl'[i]} things",
+                           "input": "",
                            "output": f"### Solution\nx{i}\n### Usage\ny\n### Sanity test\nz"})
                for i in range(12)]
     write(tmp_path / "plain.jsonl", plain)
@@ -62,44 +50,68 @@ def raw_sources(tmp_path):
     ]
 
 
-def prepare(tmp_path, sources, **overrides):
+def prepare(tmp_path, sources, tokenizer, **overrides):
     fetch_sources(sources, tmp_path / "raw")
-    kwargs = dict(seed=42, val_fraction=0.1, curated_ratio=0.16, curated_holdout=2,
-                  max_bad_fraction=0.1, min_val=1)
-    kwargs.update(overrides)
-    return prepare_dataset(tmp_path / "raw", tmp_path / "processed", sources, **kwargs)
+    config = PrepareConfig(seed=42, val_fraction=0.1, curated_ratio=0.16, curated_holdout=2,
+                           max_bad_fraction=0.1, min_val=1, max_seq_length=512)
+    return prepare_dataset(tmp_path / "raw", tmp_path / "processed", sources, tokenizer, config,
+                           report_path=tmp_path / "report.md", **overrides)
 
 
-def test_prepare_counts_everything(tmp_path, raw_sources):
-    report = prepare(tmp_path, raw_sources)
+def test_prepare_counts_everything(tmp_path, raw_sources, tokenizer):
+    report = prepare(tmp_path, raw_sources, tokenizer)
     assert report["malformed"] == 2
-    assert report["duplicates_exact"] == 1
-    assert report["redactions"]["github_pat"] == 1
+    assert report["sources"]["plain"]["malformed"] == 2
+    assert report["duplicates"]["exact"] == 1
+    assert report["redactions"]["github_token"] == 1
     assert report["heldout_curated"] == 2
     train = read_jsonl(tmp_path / "processed" / "train.jsonl")
-    assert all(SECRETS["github_pat"] not in r["output"] for r in train)
+    assert all(GITHUB_PAT not in r["output"] for r in train)
+    assert all(isinstance(r["tokens"], int) and r["tokens"] <= 512 for r in train)
     assert 0.15 <= report["curated_share_of_train"] <= 0.2
     heldout = {r["instruction"] for r in read_jsonl(tmp_path / "processed" / "heldout.jsonl")}
     assert not heldout & {r["instruction"] for r in train}
+    text = (tmp_path / "report.md").read_text()
+    # malformed lines are listed under the user's file name and original line number
+    assert f"{raw_sources[0]['path']}:62" in text and f"{raw_sources[0]['path']}:63" in text
 
 
-def test_prepare_is_deterministic(tmp_path, raw_sources):
-    prepare(tmp_path / "a", raw_sources)
-    prepare(tmp_path / "b", raw_sources)
-    for name in ("train.jsonl", "val.jsonl", "heldout.jsonl"):
-        a = (tmp_path / "a" / "processed" / name).read_bytes()
-        assert a == (tmp_path / "b" / "processed" / name).read_bytes()
+def test_prepare_is_deterministic(tmp_path, raw_sources, tokenizer):
+    prepare(tmp_path / "a", raw_sources, tokenizer)
+    prepare(tmp_path / "b", raw_sources, tokenizer)
+    for name in ("processed/train.jsonl", "processed/val.jsonl", "processed/heldout.jsonl",
+                 "report.md"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
 
 
-def test_too_many_bad_lines_is_a_clear_error(tmp_path, raw_sources):
-    with pytest.raises(AskBuddyXError, match="malformed"):
-        prepare(tmp_path, raw_sources, max_bad_fraction=0.01)
+def test_too_many_bad_lines_is_a_clear_error_naming_the_file(tmp_path, raw_sources, tokenizer):
+    with pytest.raises(AskBuddyXError, match=r"plain\.jsonl are malformed"):
+        prepare(tmp_path, raw_sources, tokenizer, max_bad_fraction=0.01)
 
 
 def test_missing_dataset_file_is_a_clear_error(tmp_path):
     sources = [{"name": "x", "kind": "local", "path": str(tmp_path / "nope.jsonl")}]
     with pytest.raises(AskBuddyXError, match="Dataset file not found"):
         fetch_sources(sources, tmp_path / "raw")
+
+
+@pytest.mark.parametrize("bad,match", [
+    ({"weight": 0}, "weight"),
+    ({"weight": 2, "curated": True}, "curated_ratio"),
+    ({"wieght": 2}, "unknown key"),
+])
+def test_bad_source_entries_are_clear_errors(tmp_path, bad, match):
+    source = {"name": "x", "kind": "local", "path": str(tmp_path / "x.jsonl"), **bad}
+    with pytest.raises(AskBuddyXError, match=match):
+        fetch_sources([source], tmp_path / "raw")
+
+
+def test_fetch_keeps_line_numbers_and_bytes(tmp_path):
+    src = tmp_path / "src.jsonl"
+    src.write_bytes(b'{"a": 1}\n\n{"b": "\xff"}\r\n{"c": 3}\n')
+    fetch_sources([{"name": "s", "kind": "local", "path": str(src), "limit": 2}],
+                  tmp_path / "raw")
+    assert (tmp_path / "raw" / "s.jsonl").read_bytes() == b'{"a": 1}\n\n{"b": "\xff"}\n'
 
 
 def test_hub_unreachable_fails_fast_with_the_offline_hint(tmp_path):
@@ -109,30 +121,63 @@ def test_hub_unreachable_fails_fast_with_the_offline_hint(tmp_path):
         fetch_sources(sources, tmp_path / "raw")
 
 
-def test_split_and_mix_helpers():
-    records = [{"instruction": str(i), "input": "", "output": "o", "curated": i < 10}
-               for i in range(100)]
-    kept, dropped = dedupe(records + records[:3])
-    assert dropped == 3 and len(kept) == 100
-    train, val, heldout = split_records(records, 0.02, seed=1, curated_holdout=4)
-    assert len(val) == 2 and len(heldout) == 4 and all(r["curated"] for r in heldout)
-    mixed, copies = mix_curated(train, 0.25, seed=1)
+def records(n_plain, n_curated, source="plain"):
+    out = [{"instruction": str(i), "input": "", "output": "o", "source": source,
+            "curated": False} for i in range(n_plain)]
+    out += [{"instruction": f"c{i}", "input": "", "output": "o", "source": "cur",
+             "curated": True} for i in range(n_curated)]
+    return out
+
+
+def test_split_is_stratified_by_source_and_holds_curated_out():
+    data = records(500, 60) + records(100, 0, source="other")
+    train, val, heldout = stratified_split(data, 0.1, seed=1, curated_holdout=4)
+    assert len(heldout) == 4 and all(r["curated"] for r in heldout)
+    by = {s: sum(r["source"] == s for r in val) for s in ("plain", "cur", "other")}
+    assert by == {"plain": 50, "cur": 6, "other": 10}
+    assert len(train) + len(val) + len(heldout) == len(data)
+    held = {r["instruction"] for r in heldout}
+    assert not held & {r["instruction"] for r in train + val}
+
+
+def test_split_of_one_source_does_not_depend_on_the_others():
+    a = stratified_split(records(200, 20), 0.1, seed=3, curated_holdout=2)
+    b = stratified_split(records(200, 20) + records(50, 0, source="new"), 0.1, seed=3,
+                         curated_holdout=2)
+    assert ({r["instruction"] for r in a[1] if r["source"] == "plain"}
+            == {r["instruction"] for r in b[1] if r["source"] == "plain"})
+
+
+def test_weights_and_curated_mix():
+    train = records(100, 0) + records(100, 0, source="other") + records(0, 20)
+    sources = [{"name": "plain", "weight": 2}, {"name": "other", "weight": 0.5},
+               {"name": "cur", "curated": True}]
+    weighted = apply_weights(train, sources, seed=1)
+    counts = {s: sum(r["source"] == s for r in weighted) for s in ("plain", "other", "cur")}
+    assert counts == {"plain": 200, "other": 50, "cur": 20}
+    mixed, copies = mix_curated(weighted, 0.25, seed=1)
     share = sum(r["curated"] for r in mixed) / len(mixed)
     assert copies > 0 and 0.24 <= share <= 0.27
 
 
 def test_build_text_writes_chats_within_budget(tmp_path, tokenizer, raw_sources):
-    prepare(tmp_path, raw_sources)
-    stats = build_training_text(tmp_path / "processed", tmp_path / "ready", tokenizer, 200)
+    prepare(tmp_path, raw_sources, tokenizer)
+    stats = build_training_text(tmp_path / "processed", tmp_path / "ready", 512)
     rows = read_jsonl(tmp_path / "ready" / "train.jsonl")
     assert len(rows) == stats["train"]["examples"] > 0
     assert [m["role"] for m in rows[0]["messages"]] == ["system", "user", "assistant"]
-    assert stats["tokens"]["max"] <= 200
+    assert 0 < stats["tokens"]["max"] <= 512
+    with pytest.raises(AskBuddyXError, match="max_seq_length"):
+        build_training_text(tmp_path / "processed", tmp_path / "ready2", 20)
 
 
-def test_long_answers_are_cut_deterministically(tokenizer):
-    messages = record_to_messages({"instruction": "Write it", "input": "",
-                                   "output": "x = 1\n" * 400})
-    fitted, n, cut = fit_messages(tokenizer, messages, 256)
-    assert cut and n <= 256 and fitted[-1]["content"].startswith("x = 1\n")
-    assert fit_messages(tokenizer, messages, 256) == (fitted, n, cut)
+def test_fast_chat_writer_gives_write_jsonl_bytes(tmp_path):
+    from askbuddyx.data.build_text import write_chats
+    from askbuddyx.data.io import write_jsonl
+    from askbuddyx.data.lengths import record_to_messages
+
+    chats = [record_to_messages({"instruction": f"Task é {i}", "input": "x\n\"y\"",
+                                 "output": f"print({i})\t# ü"}) for i in range(3)]
+    write_chats(tmp_path / "a.jsonl", chats)
+    write_jsonl(tmp_path / "b.jsonl", ({"messages": m} for m in chats))
+    assert (tmp_path / "a.jsonl").read_bytes() == (tmp_path / "b.jsonl").read_bytes()

@@ -2,34 +2,29 @@
 
 Two kinds of source, listed under `data.sources` in params.yaml:
 
-- `kind: local`: a JSONL file we ship or the user provides. Copied line by line (up to
-  `limit` non-blank lines); bad lines are kept as they are, the prepare stage counts and skips
-  them, so nothing the user gave is lost silently.
-- `kind: hub`: a Hugging Face dataset (e.g. `flwrlabs/code-alpaca-20k`) through
-  `datasets.load_dataset`. Offline this fails fast with a message naming the embedded profile.
+- `kind: local`: a JSONL file we ship or the user provides. Copied byte for byte, line by line
+  (up to `limit` non-blank lines; blank lines kept so line numbers match the original); bad
+  lines are kept as they are, the prepare stage counts them and lists them by file and line,
+  so nothing the user gave is lost silently.
+- `kind: hub`: a Hugging Face dataset (e.g. `flwrlabs/code-alpaca-20k` or an Evol-Instruct
+  set; optional `config`) through `datasets.load_dataset`, rows written as they come. Offline
+  this fails fast with a message naming the embedded profile.
+
+Any source may say `curated: true` (runnable-first examples: mixed in at
+`data.curated_ratio`, part held out) or, if not curated, `weight: W` (its share of train is
+scaled by W). Records may be Alpaca, ChatML or ShareGPT; the prepare stage detects which.
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
-from askbuddyx.data.io import dumps, require_file
+from askbuddyx.data.io import require_file
 from askbuddyx.errors import AskBuddyXError
 
-HUB_FIELDS = {
-    # normalized name: names seen in code-alpaca style datasets
-    "instruction": ("instruction", "prompt", "question"),
-    "input": ("input", "context"),
-    "output": ("output", "response", "answer", "completion"),
-}
-
-
-def normalize_hub_row(row: dict) -> dict:
-    """Map a hub row's field names onto instruction/input/output (missing -> "")."""
-    out = {}
-    for name, candidates in HUB_FIELDS.items():
-        out[name] = next((row[c] for c in candidates if isinstance(row.get(c), str)), "")
-    return out
+SOURCE_KEYS = {"name", "kind", "path", "dataset_id", "split", "config", "limit", "curated",
+               "weight"}
 
 
 def validate_source(source: dict) -> None:
@@ -49,27 +44,42 @@ def validate_source(source: dict) -> None:
     key = "path" if kind == "local" else "dataset_id"
     if not source.get(key):
         raise AskBuddyXError(f"data source {name!r} (kind {kind}) needs `{key}`.")
+    unknown = sorted(set(source) - SOURCE_KEYS)
+    if unknown:
+        raise AskBuddyXError(f"data source {name!r}: unknown key(s) {unknown}.",
+                             hint=f"Known keys: {', '.join(sorted(SOURCE_KEYS))}.")
+    weight = source.get("weight")
+    if weight is not None:
+        if isinstance(weight, bool) or not isinstance(weight, (int, float)) or weight <= 0:
+            raise AskBuddyXError(f"data source {name!r}: `weight` must be a positive number.")
+        if source.get("curated"):
+            raise AskBuddyXError(
+                f"data source {name!r}: a curated source has no `weight`.",
+                hint="The curated share of train is set by data.curated_ratio.")
     limit = source.get("limit")
     if limit is not None and (not isinstance(limit, int) or limit < 1):
         raise AskBuddyXError(f"data source {name!r}: `limit` must be a positive integer or null.")
 
 
 def fetch_local(path: str | Path, out_path: Path, limit: int | None) -> int:
-    """Copy up to `limit` non-blank lines of a local JSONL file. Returns lines written."""
+    """Copy the first `limit` non-blank lines of a local JSONL file. Returns lines copied.
+
+    Bytes are copied as they are (a line that is not UTF-8 is the prepare stage's to report),
+    blank lines included, so a line number in the copy is the line number in the original.
+    """
     path = require_file(
         path,
         "Dataset file",
         "Check `data.sources[].path` in params.yaml; the bundled sets live in assets/datasets/.",
     )
     written = 0
-    with open(path, encoding="utf-8") as src, open(out_path, "w", encoding="utf-8") as dst:
+    with open(path, "rb") as src, open(out_path, "wb") as dst:
         for line in src:
-            if not line.strip():
-                continue
-            if limit is not None and written >= limit:
-                break
-            dst.write(line.rstrip("\r\n") + "\n")
-            written += 1
+            if line.strip():
+                if limit is not None and written >= limit:
+                    break
+                written += 1
+            dst.write(line.rstrip(b"\r\n") + b"\n")
     return written
 
 
@@ -85,8 +95,9 @@ def hub_unreachable_error(dataset_id: str, exc: BaseException) -> AskBuddyXError
     )
 
 
-def fetch_hub(dataset_id: str, split: str, out_path: Path, limit: int | None) -> int:
-    """Download a hub dataset split (first `limit` rows) and write normalized JSONL."""
+def fetch_hub(dataset_id: str, split: str, out_path: Path, limit: int | None,
+              config: str | None = None) -> int:
+    """Download a hub dataset split (first `limit` rows) and write its rows as JSONL."""
     try:
         import datasets
     except ImportError as exc:  # pragma: no cover - datasets is a core dependency
@@ -97,13 +108,13 @@ def fetch_hub(dataset_id: str, split: str, out_path: Path, limit: int | None) ->
     if not offline_mode() and (reason := probe_hub()) is not None:
         raise hub_unreachable_error(dataset_id, ConnectionError(reason))
     try:
-        rows = datasets.load_dataset(dataset_id, split=split_spec)
+        rows = datasets.load_dataset(dataset_id, config, split=split_spec)
     except Exception as exc:  # noqa: BLE001 - any hub failure becomes one clear message
         raise hub_unreachable_error(dataset_id, exc) from exc
     written = 0
     with open(out_path, "w", encoding="utf-8") as dst:
         for row in rows:
-            dst.write(dumps(normalize_hub_row(row)) + "\n")
+            dst.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
             written += 1
     return written
 
@@ -137,7 +148,8 @@ def fetch_sources(sources: list, out_dir: str | Path) -> dict:
             counts[source["name"]] = fetch_local(source["path"], out_path, source.get("limit"))
         else:
             counts[source["name"]] = fetch_hub(
-                source["dataset_id"], source.get("split", "train"), out_path, source.get("limit")
+                source["dataset_id"], source.get("split", "train"), out_path, source.get("limit"),
+                source.get("config"),
             )
         print(f"Wrote {counts[source['name']]} examples to {out_path}")
     return counts

@@ -20,6 +20,7 @@ class BadLine:
     path: str
     line: int
     reason: str
+    snippet: str = ""  # the start of the line, secrets redacted (for the data report)
 
 
 @dataclass

@@ -1,110 +1,203 @@
-"""Clean and split the raw sources (seed 000, section 7.2; seed 001 for the curated mix).
+"""Clean, measure and split the raw sources (seed 000, section 7.2; seed 001 for the curated mix).
 
-    raw/<source>.jsonl -> skip malformed lines -> redact secrets -> sha256 dedupe
-      -> hold out part of the curated prompts -> seeded 98/2 split
-      -> mix curated examples into train at `curated_ratio` (by duplication, as in seed 001)
+    raw/<source>.jsonl
+      -> detect the format per file, normalize, skip malformed lines (listed by file:line)
+      -> redact secrets (counted per pattern)
+      -> drop exact duplicates (sha256) and near-duplicate prompts (MinHash LSH + exact check)
+      -> measure token lengths with the base tokenizer after the chat template;
+         truncate (or drop) chats over train.max_seq_length; flag very short answers
+      -> hold out part of the curated prompts; split the rest by source (stratified, seeded)
+      -> apply source weights to train; mix curated examples in at `curated_ratio`
+      -> data/processed/{train,val,heldout}.jsonl + the report (metrics/data.json, markdown)
 
-Everything is a pure function of its inputs and the seed: the same raw files give the same
-bytes in `data/processed/`, which `dvc.lock` records.
+Everything is a pure function of the inputs, the parameters and the seed: the same raw files
+give the same bytes in `data/processed/` and in the report, which `dvc.lock` records.
+Use it from Python (`prepare_dataset`), from DVC (`stages/prepare_data.py`) or on any files
+(`askbuddyx prepare --input FILE ... --output-dir DIR`).
 """
 
 from __future__ import annotations
 
-import hashlib
 import math
 import random
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 
-from askbuddyx.data.io import read_jsonl_lenient, require_file, write_jsonl
-from askbuddyx.data.redact import SECRET_PATTERNS, redact_record
+from askbuddyx.data.dedupe import drop_exact, drop_near
+from askbuddyx.data.formats import read_records
+from askbuddyx.data.io import require_file, write_jsonl
+from askbuddyx.data.lengths import OVERLONG_ACTIONS, fit_records
+from askbuddyx.data.redact import redact_record
+from askbuddyx.data.report import Findings, build_metrics, has_code, redaction_snippet
 from askbuddyx.errors import AskBuddyXError
 
-REQUIRED_FIELDS = ("instruction", "output")
+RECORD_KEYS = ("instruction", "input", "output", "source", "curated")
 
 
-def record_hash(record: dict) -> str:
-    """sha256 of instruction + input + output (seed 000, section 8.5)."""
-    text = record["instruction"] + record.get("input", "") + record["output"]
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+@dataclass
+class PrepareConfig:
+    """The prepare parameters (`data.*` and `train.max_seq_length` in params.yaml).
 
-
-def load_raw(raw_dir: str | Path, sources: list) -> tuple[list, list, dict]:
-    """Read each source's raw file, keeping good records tagged with their source.
-
-    Returns:
-        (records, bad_lines, per-source counts {"lines", "malformed"})
+    The defaults are the release profile's: the embedded profile overrides curated_ratio.
     """
-    records, bad, counts = [], [], {}
+
+    seed: int = 42
+    val_fraction: float = 0.02
+    min_val: int = 10
+    curated_ratio: float = 0.16
+    curated_holdout: int = 8
+    max_bad_fraction: float = 0.05
+    near_dup_threshold: float = 0.9
+    max_seq_length: int = 2048
+    overlong: str = "truncate"
+    min_answer_chars: int = 20
+
+    def check(self) -> None:
+        if not 0 < self.val_fraction < 1:
+            raise AskBuddyXError(
+                f"data.val_fraction must be between 0 and 1, got {self.val_fraction}.")
+        if not 0 <= self.curated_ratio < 1:
+            raise AskBuddyXError(f"data.curated_ratio must be in [0, 1), got {self.curated_ratio}.")
+        if not 0 <= self.max_bad_fraction <= 1:
+            raise AskBuddyXError(
+                f"data.max_bad_fraction must be in [0, 1], got {self.max_bad_fraction}.")
+        if not 0 < self.near_dup_threshold <= 1:
+            raise AskBuddyXError(
+                f"data.near_dup_threshold must be in (0, 1], got {self.near_dup_threshold}.",
+                hint="1.0 drops only prompts with identical 5-grams; 0.9 is the default.")
+        if self.overlong not in OVERLONG_ACTIONS:
+            raise AskBuddyXError(
+                f"data.overlong must be one of {OVERLONG_ACTIONS}, got {self.overlong!r}.")
+        if self.max_seq_length < 16:
+            raise AskBuddyXError(
+                f"train.max_seq_length must be at least 16, got {self.max_seq_length}.")
+
+
+def source_paths(sources: list, raw_dir: str | Path | None) -> list:
+    """(source, file to read, name to report) for each source.
+
+    With `raw_dir` (the DVC pipeline) the file is the fetched copy `raw_dir/<name>.jsonl`;
+    a local source is still reported under its own path (fetch keeps line numbers).
+    """
+    out = []
     for source in sources:
-        path = require_file(
-            Path(raw_dir) / f"{source['name']}.jsonl",
-            f"Raw file of source {source['name']!r}",
-            "Run the fetch_data stage first: `dvc repro fetch_data`.",
-        )
-        result = read_jsonl_lenient(path, required=REQUIRED_FIELDS)
-        for r in result.records:
-            records.append(
-                {
-                    "instruction": r["instruction"],
-                    "input": r.get("input") if isinstance(r.get("input"), str) else "",
-                    "output": r["output"],
-                    "source": source["name"],
-                    "curated": bool(source.get("curated", False)),
-                }
+        if raw_dir is None:
+            path = require_file(source["path"], f"Input file of source {source['name']!r}",
+                                "Check the path you gave.")
+            shown = str(source["path"])
+        else:
+            path = require_file(Path(raw_dir) / f"{source['name']}.jsonl",
+                                f"Raw file of source {source['name']!r}",
+                                "Run the fetch_data stage first: `dvc repro fetch_data`.")
+            shown = str(source["path"]) if source.get("kind") == "local" else str(path)
+        out.append((source, path, shown))
+    return out
+
+
+def load_sources(sources: list, raw_dir: str | Path | None, max_bad_fraction: float,
+                 findings: Findings) -> list:
+    """Read, detect and normalize every source; curated sources first (they win dedupe)."""
+    ordered = sorted(sources, key=lambda s: not s.get("curated", False))
+    records = []
+    for source, path, shown in source_paths(ordered, raw_dir):
+        name = source["name"]
+        result = read_records(path, display_path=shown)
+        stats = findings.source(name)
+        stats.update(format=result.format or "none", lines=result.lines,
+                     malformed=len(result.bad_lines), records=len(result.records),
+                     chat_turns_dropped=result.turns_dropped)
+        findings.bad_lines.extend(result.bad_lines)
+        if result.lines and len(result.bad_lines) / result.lines > max_bad_fraction:
+            first = "; ".join(f"{b.path}:{b.line} {b.reason}" for b in result.bad_lines[:3])
+            raise AskBuddyXError(
+                f"{len(result.bad_lines)} of {result.lines} lines of {shown} are malformed "
+                f"(more than data.max_bad_fraction={max_bad_fraction}). First: {first}",
+                hint="Fix the file, or raise data.max_bad_fraction to accept the loss.",
             )
-        bad.extend(result.bad_lines)
-        counts[source["name"]] = {"lines": result.total_lines, "malformed": len(result.bad_lines)}
-    return records, bad, counts
+        curated = bool(source.get("curated", False))
+        for _line, r in result.records:
+            records.append({**r, "source": name, "curated": curated})
+    return records
 
 
-def redact_all(records: list) -> tuple[list, Counter]:
-    total: Counter = Counter()
+def redact_all(records: list, findings: Findings) -> list:
     out = []
     for record in records:
         clean, counts = redact_record(record)
+        if counts:
+            findings.redactions.update(counts)
+            findings.source(record["source"])["redactions"] += sum(counts.values())
+            if len(findings.redaction_examples) < findings.max_examples:
+                findings.redaction_examples.append(
+                    (record["source"], sorted(counts), redaction_snippet(clean)))
         out.append(clean)
-        total.update(counts)
-    return out, total
+    return out
 
 
-def dedupe(records: list) -> tuple[list, int]:
-    """Keep the first record of each sha256; return (kept, number dropped)."""
-    seen, kept = set(), []
-    for record in records:
-        h = record_hash(record)
-        if h not in seen:
-            seen.add(h)
-            kept.append(record)
-    return kept, len(records) - len(kept)
+def stratified_split(records: list, val_fraction: float, seed: int, curated_holdout: int):
+    """Seeded split into (train, val, heldout), stratified by source.
 
-
-def split_records(records: list, val_fraction: float, seed: int, curated_holdout: int):
-    """Seeded split into (train, val, heldout).
-
-    `heldout`: the first `curated_holdout` curated records after a seeded shuffle; never
-    trained on, they measure format compliance on unseen prompts. The rest is shuffled with
-    the seed and split so that val gets `val_fraction` (at least 1 record).
+    `heldout`: `curated_holdout` curated records (after a seeded shuffle); never trained on,
+    they measure format compliance on prompts the adapter never saw. Every source then gives
+    `round(n * val_fraction)` of its records to val, so each source (curated included) is in
+    both splits in proportion. Each source is shuffled with its own seed, so adding a source
+    does not reshuffle the others.
     """
     if not 0 < val_fraction < 1:
         raise AskBuddyXError(f"data.val_fraction must be between 0 and 1, got {val_fraction}.")
-    rng = random.Random(seed)
+    groups: dict = {}
+    for record in records:
+        groups.setdefault(record["source"], []).append(record)
     curated = [r for r in records if r["curated"]]
-    others = [r for r in records if not r["curated"]]
-    rng.shuffle(curated)
     if curated_holdout > len(curated) // 2:
         raise AskBuddyXError(
             f"data.curated_holdout={curated_holdout} would hold out more than half of the "
             f"{len(curated)} curated examples.",
-            hint="Lower data.curated_holdout.",
+            hint="Lower data.curated_holdout (0 when no source is curated).",
         )
-    heldout, curated = curated[:curated_holdout], curated[curated_holdout:]
-    pool = others + curated
-    rng.shuffle(pool)
-    n_val = max(1, round(len(pool) * val_fraction))
-    if n_val >= len(pool):
-        raise AskBuddyXError(f"Only {len(pool)} records after cleaning: too few to split.")
-    return pool[n_val:], pool[:n_val], heldout
+    # Random(seed) over the curated records in file order: the same held-out prompts as
+    # before the split was stratified, so format metrics stay comparable across versions.
+    rng = random.Random(seed)
+    rng.shuffle(curated)
+    held_ids = {id(r) for r in curated[:curated_holdout]}
+    heldout = curated[:curated_holdout]
+    train, val = [], []
+    for name, group in groups.items():
+        pool = [r for r in group if id(r) not in held_ids]
+        random.Random(f"{seed}:{name}").shuffle(pool)
+        n_val = round(len(pool) * val_fraction)
+        val += pool[:n_val]
+        train += pool[n_val:]
+    if not val or not train:
+        raise AskBuddyXError(
+            f"Only {len(train) + len(val)} records after cleaning: too few to split with "
+            f"data.val_fraction={val_fraction}.", hint="Add data or raise data.val_fraction.")
+    rng.shuffle(train)
+    rng.shuffle(val)
+    return train, val, heldout
+
+
+def apply_weights(train: list, sources: list, seed: int) -> list:
+    """Scale each non-curated source's share of train by its `weight` (default 1).
+
+    weight 0.5 keeps a seeded half of that source's train records; 2 repeats them twice.
+    """
+    weights = {s["name"]: float(s.get("weight", 1)) for s in sources}
+    if all(w == 1 for w in weights.values()):
+        return train
+    out = []
+    for name, weight in weights.items():
+        group = [r for r in train if r["source"] == name]
+        target = round(len(group) * weight)
+        if target <= len(group):
+            keep = sorted(random.Random(f"{seed}:weight:{name}").sample(range(len(group)),
+                                                                         target))
+            out += [group[i] for i in keep]
+        else:
+            out += [group[i % len(group)] for i in range(target)]
+    random.Random(seed).shuffle(out)
+    return out
 
 
 def mix_curated(train: list, ratio: float, seed: int) -> tuple[list, int]:
@@ -125,65 +218,85 @@ def mix_curated(train: list, ratio: float, seed: int) -> tuple[list, int]:
     return mixed, len(extra)
 
 
-def prepare_dataset(
-    raw_dir: str | Path,
-    out_dir: str | Path,
-    sources: list,
-    *,
-    seed: int,
-    val_fraction: float,
-    curated_ratio: float,
-    curated_holdout: int,
-    max_bad_fraction: float,
-    min_val: int = 10,
-) -> dict:
+def _public(record: dict) -> dict:
+    return {k: record[k] for k in (*RECORD_KEYS, "tokens") if k in record}
+
+
+def prepare_dataset(raw_dir: str | Path | None, out_dir: str | Path, sources: list, tokenizer,
+                    config: PrepareConfig | None = None, report_path: str | Path | None = None,
+                    **overrides) -> dict:
     """Run the whole cleaning pipeline and write train/val/heldout JSONL into `out_dir`.
 
+    Args:
+        raw_dir: Where fetch_data put `<name>.jsonl` per source; None reads each source's
+            `path` directly (the `askbuddyx prepare` command).
+        out_dir: Destination of train.jsonl, val.jsonl, heldout.jsonl.
+        sources: The `data.sources` list (name, kind, path, curated, weight, ...).
+        tokenizer: The base model's tokenizer (token lengths after its chat template).
+        config: The parameters; keyword `overrides` replace single fields.
+        report_path: Where to write the readable markdown report (None: not written).
+
     Returns:
-        dict: the data report (counts, redactions per pattern, ...) for metrics/data.json.
+        dict: the metrics for metrics/data.json (counts per source, redactions per pattern,
+        duplicates, malformed, truncated, code share, token lengths, curated share of train).
     """
-    records, bad, per_source = load_raw(raw_dir, sources)
-    total_lines = sum(c["lines"] for c in per_source.values())
-    if total_lines and len(bad) / total_lines > max_bad_fraction:
-        examples = "; ".join(f"{b.path}:{b.line} {b.reason}" for b in bad[:3])
-        raise AskBuddyXError(
-            f"{len(bad)} of {total_lines} raw lines are malformed "
-            f"(more than data.max_bad_fraction={max_bad_fraction}). First: {examples}",
-            hint="Fix the source file, or raise data.max_bad_fraction to accept the loss.",
-        )
-    for b in bad:
+    config = config or PrepareConfig()
+    for key, value in overrides.items():
+        setattr(config, key, value)
+    config.check()
+    findings = Findings()
+    for source in sources:
+        findings.source(source["name"])  # every source gets a row, in params order
+
+    records = load_sources(sources, raw_dir, config.max_bad_fraction, findings)
+    for b in findings.bad_lines:
         print(f"warning: skipped {b.path}:{b.line}: {b.reason}")
-    records, redactions = redact_all(records)
-    records, duplicates = dedupe(records)
+    records = redact_all(records, findings)
+    records, exact = drop_exact(records)
+    records, near = drop_near(records, config.near_dup_threshold)
+    findings.add_duplicates(exact + near)
     if not records:
-        raise AskBuddyXError("No usable records left after cleaning.", hint="Check data.sources.")
-    train, val, heldout = split_records(records, val_fraction, seed, curated_holdout)
-    if len(val) < min_val:
-        print(f"warning: validation set has only {len(val)} examples (< {min_val}).")
-    train, copies = mix_curated(train, curated_ratio, seed)
+        raise AskBuddyXError("No usable records left after cleaning.",
+                             hint="Check data.sources and the report of malformed lines.")
+    records, lengths = fit_records(records, tokenizer, config.max_seq_length, config.overlong)
+    findings.add_lengths(lengths, records, config.min_answer_chars)
+
+    train, val, heldout = stratified_split(records, config.val_fraction, config.seed,
+                                           config.curated_holdout)
+    if len(val) < config.min_val:
+        print(f"warning: validation set has only {len(val)} examples (< {config.min_val}).")
+    for split_name, rows in (("train", train), ("val", val), ("heldout", heldout)):
+        for name, n in Counter(r["source"] for r in rows).items():
+            findings.source(name)[split_name] = n
+    train = apply_weights(train, sources, config.seed)
+    train, copies = mix_curated(train, config.curated_ratio, config.seed)
+    for name, n in Counter(r["source"] for r in train).items():
+        findings.source(name)["train_mixed"] = n
+
     out_dir = Path(out_dir)
-    write_jsonl(out_dir / "train.jsonl", train)
-    write_jsonl(out_dir / "val.jsonl", val)
-    write_jsonl(out_dir / "heldout.jsonl", heldout)
-    curated_train = sum(r["curated"] for r in train)
-    report = {
-        "sources": per_source,
-        "lines_in": total_lines,
-        "malformed": len(bad),
-        "redactions": {name: redactions.get(name, 0) for name in SECRET_PATTERNS},
-        "redactions_total": sum(redactions.values()),
-        "duplicates_exact": duplicates,
-        "unique_records": len(records),
-        "train": len(train),
-        "val": len(val),
-        "heldout_curated": len(heldout),
-        "curated_copies_added": copies,
-        "curated_share_of_train": round(curated_train / len(train), 4),
-    }
-    print(
-        f"Loaded {len(records) + duplicates} records ({len(bad)} malformed skipped); "
-        f"redacted {report['redactions_total']} secrets; removed {duplicates} duplicates; "
-        f"train {len(train)} (curated {report['curated_share_of_train']:.0%}), "
-        f"val {len(val)}, held-out curated {len(heldout)}"
+    write_jsonl(out_dir / "train.jsonl", (_public(r) for r in train))
+    write_jsonl(out_dir / "val.jsonl", (_public(r) for r in val))
+    write_jsonl(out_dir / "heldout.jsonl", (_public(r) for r in heldout))
+
+    metrics = build_metrics(findings, records, train, val, heldout, copies,
+                            code_share=sum(has_code(r["output"]) for r in records) / len(records))
+    if report_path is not None:
+        from askbuddyx.data.report import render_markdown
+
+        path = Path(report_path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(render_markdown(metrics, findings, config), encoding="utf-8")
+    print(summary_line(metrics))
+    return metrics
+
+
+def summary_line(m: dict) -> str:
+    return (
+        f"{m['lines_in']} lines -> {m['unique_records']} records "
+        f"({m['malformed']} malformed, {m['duplicates']['exact']} exact + "
+        f"{m['duplicates']['near']} near duplicates, {m['redactions_total']} secrets redacted, "
+        f"{m['overlong']['truncated']} truncated / {m['overlong']['dropped']} dropped over "
+        f"the token budget); train {m['train']} (curated {m['curated_share_of_train']:.0%}), "
+        f"val {m['val']}, held-out curated {m['heldout_curated']}; tokens p50/p90/max "
+        f"{m['tokens']['p50']}/{m['tokens']['p90']}/{m['tokens']['max']}"
     )
-    return report

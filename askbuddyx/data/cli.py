@@ -1,0 +1,93 @@
+"""`askbuddyx prepare ...`: the data stages' library code on any JSONL files, outside DVC.
+
+    askbuddyx prepare --input my_data.jsonl [--input more.jsonl ...] \
+        [--curated runnable_first.jsonl ...] --output-dir out/
+
+reads each file (Alpaca, ChatML or ShareGPT, detected per file), cleans it exactly like the
+prepare_data + build_text stages (redaction, exact and near dedupe, token lengths with the
+base tokenizer after the chat template, stratified split, curated mix) and writes
+
+    out/processed/{train,val,heldout}.jsonl     the cleaned split (with token counts)
+    out/training_ready/{train,valid}.jsonl     chats for `mlx_lm lora --data out/training_ready`
+    out/data.json, out/data_report.md          the data report (numbers; readable + examples)
+
+then prints the summary. Defaults are the release profile's (curated ratio 0.16).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+DEFAULT_BASE_MODEL_DIR = "assets/models/askbuddyx-tiny-qwen2-4bit"
+
+
+def input_sources(inputs: list, curated: list) -> list:
+    """`data.sources` entries for the given files; names from file stems, made unique."""
+    sources, seen = [], set()
+    for path, is_curated in [(p, False) for p in inputs] + [(p, True) for p in curated]:
+        stem = Path(path).stem or "input"
+        name, n = stem, 2
+        while name in seen:
+            name, n = f"{stem}_{n}", n + 1
+        seen.add(name)
+        sources.append({"name": name, "kind": "local", "path": str(path), "curated": is_curated})
+    return sources
+
+
+def cmd_prepare(args) -> int:
+    from askbuddyx.data.build_text import build_training_text
+    from askbuddyx.data.fetch import validate_source
+    from askbuddyx.data.io import require_file, write_json
+    from askbuddyx.data.prepare import PrepareConfig, prepare_dataset
+    from askbuddyx.errors import AskBuddyXError
+    from askbuddyx.models import load_tokenizer
+
+    if not args.input and not args.curated:
+        raise AskBuddyXError("No input files.", hint="Pass --input FILE (repeatable).")
+    sources = input_sources(args.input, args.curated)
+    for source in sources:
+        validate_source(source)
+        require_file(source["path"], "Input file", "Check the --input / --curated path.")
+    holdout = args.curated_holdout if args.curated_holdout is not None else (
+        8 if args.curated else 0)
+    config = PrepareConfig(
+        seed=args.seed, val_fraction=args.val_fraction, min_val=1,
+        curated_ratio=args.curated_ratio, curated_holdout=holdout,
+        max_bad_fraction=args.max_bad_fraction, near_dup_threshold=args.near_dup_threshold,
+        max_seq_length=args.max_seq_length, overlong=args.overlong,
+        min_answer_chars=args.min_answer_chars,
+    )
+    config.check()
+    out = Path(args.output_dir)
+    tokenizer = load_tokenizer(args.model)
+    metrics = prepare_dataset(None, out / "processed", sources, tokenizer, config,
+                              report_path=out / "data_report.md")
+    write_json(out / "data.json", metrics)
+    build_training_text(out / "processed", out / "training_ready", args.max_seq_length)
+    print(f"Wrote {out}/processed/ (train, val, heldout), {out}/training_ready/ "
+          f"(mlx_lm lora --data), {out}/data.json and {out}/data_report.md")
+    return 0
+
+
+def register(sub) -> None:
+    """Add the `prepare` subcommand to the `askbuddyx` parser."""
+    p = sub.add_parser("prepare", help="clean, dedupe, measure and split JSONL files, with a "
+                       "data report (same code as the DVC data stages)")
+    p.add_argument("--input", action="append", default=[], metavar="FILE",
+                   help="JSONL file (Alpaca, ChatML or ShareGPT); repeatable")
+    p.add_argument("--curated", action="append", default=[], metavar="FILE",
+                   help="JSONL of curated runnable-first examples (mixed in, part held out)")
+    p.add_argument("--output-dir", required=True, metavar="DIR")
+    p.add_argument("--model", default=DEFAULT_BASE_MODEL_DIR,
+                   help="base model whose tokenizer and chat template measure lengths")
+    p.add_argument("--max-seq-length", type=int, default=2048)
+    p.add_argument("--overlong", choices=("truncate", "drop"), default="truncate")
+    p.add_argument("--near-dup-threshold", type=float, default=0.9)
+    p.add_argument("--val-fraction", type=float, default=0.02)
+    p.add_argument("--curated-ratio", type=float, default=0.16)
+    p.add_argument("--curated-holdout", type=int, default=None,
+                   help="curated prompts held out (default: 8 with --curated, else 0)")
+    p.add_argument("--max-bad-fraction", type=float, default=0.05)
+    p.add_argument("--min-answer-chars", type=int, default=20)
+    p.add_argument("--seed", type=int, default=42)
+    p.set_defaults(func=cmd_prepare)

@@ -1,0 +1,76 @@
+"""`askbuddyx prepare` on a dirty file: no traceback, every problem counted in the report."""
+
+import json
+
+import pytest
+
+from askbuddyx.cli import main, run_main
+from askbuddyx.data.io import read_jsonl
+
+SECRET = "sk_live_" + "4eC39HqLyjWDarjtT1zdp7dc"
+
+
+def dirty_lines():
+    good = [{"instruction": f"Write a function that returns item {i} of a list called data{i}",
+             "input": "", "output": f"def item_{i}(data{i}):\n    return data{i}[{i}]"}
+            for i in range(40)]
+    lines = [json.dumps(r) for r in good]
+    lines += [
+        "{bad json",                                                       # 41 malformed
+        json.dumps({"instruction": "no answer here"}),                     # 42 missing field
+        json.dumps({"instruction": "empty answer", "output": "   "}),     # 43 empty output
+        json.dumps(good[3]),                                               # 44 exact duplicate
+        json.dumps({**good[5], "instruction": good[5]["instruction"] + "!"}),  # 45 near dup
+        json.dumps({"instruction": "Print many lines", "input": "",       # 46 oversize
+                    "output": "print('x')\n" * 400}),
+        json.dumps({"instruction": "Configure the client", "input": "",   # 47 a secret
+                    "output": f"stripe.api_key = '{SECRET}'"}),
+    ]
+    return lines
+
+
+@pytest.fixture
+def dirty(tmp_path):
+    path = tmp_path / "dirty.jsonl"
+    path.write_bytes(("\n".join(dirty_lines()) + "\n").encode() + b'{"instruction": "\xff"}\n')
+    return path
+
+
+def test_prepare_command_counts_every_problem(tmp_path, dirty, root, capsys):
+    out = tmp_path / "out"
+    code = run_main(main, ["prepare", "--input", str(dirty), "--curated",
+                           str(root / "assets/datasets/curated_runnable_first.jsonl"),
+                           "--output-dir", str(out), "--max-seq-length", "700",
+                           "--max-bad-fraction", "0.2",
+                           "--model", str(root / "assets/models/askbuddyx-tiny-qwen2-4bit")])
+    printed = capsys.readouterr().out
+    assert code == 0
+    metrics = json.loads((out / "data.json").read_text())
+    src = metrics["sources"]["dirty"]
+    assert src["lines"] == 48 and src["malformed"] == 4  # bad JSON, missing, empty, not UTF-8
+    assert metrics["duplicates"] == {"exact": 1, "near": 1}
+    assert metrics["overlong"] == {"truncated": 1, "dropped": 0}
+    assert metrics["redactions"]["stripe_secret_key"] == 1
+    assert metrics["tokens"]["max"] <= 700 < metrics["tokens"]["max_before_fit"]
+    # more curated than other records here: the 0.16 ratio is met without copies
+    assert metrics["heldout_curated"] == 8 and metrics["curated_copies_added"] == 0
+    report = (out / "data_report.md").read_text()
+    for line in (41, 42, 43, 48):
+        assert f"{dirty}:{line} " in report
+    assert "truncated" in report and "near" in report and SECRET not in report
+    for name in ("processed/train.jsonl", "processed/val.jsonl", "processed/heldout.jsonl",
+                 "training_ready/train.jsonl", "training_ready/valid.jsonl"):
+        assert SECRET not in (out / name).read_text()
+    chats = read_jsonl(out / "training_ready" / "train.jsonl")
+    assert chats and all(len(c["messages"]) == 3 for c in chats)
+    assert "4 malformed" in printed and "1 exact + 1 near" in printed
+
+
+def test_prepare_command_fails_cleanly(tmp_path, dirty, capsys):
+    code = run_main(main, ["prepare", "--input", str(dirty), "--output-dir", str(tmp_path),
+                           "--max-bad-fraction", "0.01"])
+    assert code == 2 and "are malformed" in capsys.readouterr().err
+    weird = tmp_path / "weird.jsonl"
+    weird.write_text('{"text": "hi"}\n')
+    code = run_main(main, ["prepare", "--input", str(weird), "--output-dir", str(tmp_path)])
+    assert code == 2 and "weird.jsonl: unknown record format" in capsys.readouterr().err
