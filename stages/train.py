@@ -15,6 +15,7 @@ from askbuddyx.accel import blas_in_use, maybe_reexec_with_openblas
 from askbuddyx.cli import run_main
 from askbuddyx.config import load_stage_params
 from askbuddyx.data.io import write_json
+from askbuddyx.train.distributed import is_main_rank, maybe_launch, rank_output_dir
 
 PARAMS = (
     "model.path",
@@ -33,6 +34,8 @@ PARAMS = (
     "train.val_batches",
     "train.steps_per_report",
     "train.steps_per_eval",
+    "train.processes",
+    "train.hostfile",
 )
 
 
@@ -66,10 +69,16 @@ def main(argv=None):
     from askbuddyx.train.lora import run_lora_training
 
     p = load_stage_params(PARAMS)
+    # Distributed (askbuddyx/train/distributed.py): with train.processes > 1 or a hostfile,
+    # this process only runs the stage on every rank via mlx.launch; rank 0 writes outputs.
+    if maybe_launch(p["train.processes"], p["train.hostfile"], p["train.batch_size"]):
+        return
     hp = {k.split(".", 1)[1]: p[k] for k in PARAMS if k.startswith("train.")}
     started = dt.datetime.now(dt.timezone.utc)
-    result = run_lora_training(p["model.path"], args.data, args.adapter, hp)
+    result = run_lora_training(p["model.path"], args.data, rank_output_dir(args.adapter), hp)
     finished = dt.datetime.now(dt.timezone.utc)
+    if not is_main_rank():  # distributed: rank 0 alone writes metrics and provenance
+        return
     write_json(args.metrics, {
         "final_train_loss": round(result["final_train_loss"], 4),
         "final_val_loss": round(result["final_val_loss"], 4),
