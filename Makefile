@@ -30,6 +30,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e '.[dev]'
 	-@bash scripts/install_openblas.sh
+	-@bash scripts/install_torch_cpu.sh $(BIN)/python
 	touch $(STAMP)
 
 deps: $(STAMP)  ## install dependencies into .venv
@@ -54,8 +55,11 @@ bundle: $(STAMP)
 serve: $(STAMP)  ## OpenAI-compatible server + chat page on the trained adapter (127.0.0.1:8080)
 	$(BIN)/askbuddyx serve $(SERVE_ARGS)
 
-publish: bundle
-	@echo "Publishing is gated on evaluation and lands with the release issue; the bundle is in outputs/hf_bundle/."
+# Gated upload (metrics/eval.json gate_passed, no regression vs metrics/published.json).
+# Check first: make publish PUBLISH_ARGS=--dry-run ; override: PUBLISH_ARGS='--force "reason"'
+publish: $(STAMP)  ## release check (dvc repro publish), then upload outputs/hf_bundle to the hub
+	$(BIN)/dvc repro publish
+	$(BIN)/askbuddyx publish $(PUBLISH_ARGS)
 
 bench: $(STAMP)  ## every benchmark in bench/ side by side (<15 min): metrics/bench.json
 	$(BIN)/python bench/run_all.py $(BENCH_ARGS)

@@ -1,8 +1,10 @@
 """`askbuddyx <command>`: what users run by hand, outside DVC.
 
     askbuddyx build-base-model [--output DIR]     rebuild the embedded tiny Qwen2 (about 4 min)
-    askbuddyx eval --model M [--adapter A]        sanity/compile/format suites, JSON on stdout
-    askbuddyx serve [--model M] [--adapter A]     OpenAI-compatible server (mlx_lm.server)
+    askbuddyx eval run --model M [--adapter A]    sanity/format/HumanEval suites, JSON on stdout
+    askbuddyx eval score --responses F --suite S  score answers made elsewhere
+    askbuddyx serve [--model M] [--adapter A]     OpenAI-compatible server + chat page
+    askbuddyx export-chats                        captured chats -> ChatML training source
 
 The pipeline itself runs through DVC (`dvc repro`, `make run`); its stages call the same
 library functions. Errors print as "error: ... / how to fix: ..." and exit with status 2.

@@ -1,10 +1,14 @@
 """DVC stage train: LoRA adapter through mlx-lm's trainer, with metrics, loss curve, provenance.
 
     python stages/train.py --data data/training_ready --adapter outputs/adapters/dev \
-        --metrics metrics/train.json --plot metrics/train_loss.csv
+        --metrics metrics/train.json --plot metrics/train_loss.csv --live metrics/train_live \
+        --base models/base
 
 Outputs that depend on the clock (timestamps, durations, memory, git commit) go to
 `<adapter>/run_meta.json` only; adapters.safetensors and the metrics are byte-reproducible.
+Loss curves also go to dvclive (`--live`): `dvc plots show` renders them. With
+`train.resume: true`, a run interrupted after a validation continues from
+`<adapter>/checkpoints/` (see askbuddyx/train/lora.py).
 """
 
 import argparse
@@ -34,6 +38,9 @@ PARAMS = (
     "train.val_batches",
     "train.steps_per_report",
     "train.steps_per_eval",
+    "train.patience",
+    "train.keep_best",
+    "train.resume",
     "train.processes",
     "train.hostfile",
 )
@@ -64,6 +71,10 @@ def main(argv=None):
     parser.add_argument("--adapter", required=True)
     parser.add_argument("--metrics", required=True)
     parser.add_argument("--plot", required=True)
+    parser.add_argument("--live", default=None, help="dvclive folder for the loss curves")
+    parser.add_argument("--base", default=None,
+                        help="load the base model from here (models/base, the fetch_model "
+                        "artifact) instead of model.path; model.path is still what is recorded")
     args = parser.parse_args(argv)
     maybe_reexec_with_openblas()
     from askbuddyx.train.lora import run_lora_training
@@ -75,7 +86,9 @@ def main(argv=None):
         return
     hp = {k.split(".", 1)[1]: p[k] for k in PARAMS if k.startswith("train.")}
     started = dt.datetime.now(dt.timezone.utc)
-    result = run_lora_training(p["model.path"], args.data, rank_output_dir(args.adapter), hp)
+    result = run_lora_training(p["model.path"], args.data, rank_output_dir(args.adapter), hp,
+                               live_dir=args.live and rank_output_dir(args.live),
+                               load_from=args.base)
     finished = dt.datetime.now(dt.timezone.utc)
     if not is_main_rank():  # distributed: rank 0 alone writes metrics and provenance
         return
@@ -86,6 +99,9 @@ def main(argv=None):
         "trainable_parameters": result["trainable_parameters"],
         "total_parameters": result["total_parameters"],
         "trained_tokens": result["trained_tokens"],
+        "best_val_loss": round(result["best_val_loss"], 4),
+        "best_iteration": result["best_iteration"],
+        "early_stopped": result["stopped_at"] is not None,
     })
     write_loss_csv(args.plot, result["train_curve"], result["val_curve"])
     sources = p["data.sources"]
@@ -107,6 +123,10 @@ def main(argv=None):
         "trainable_percentage": result["trainable_percentage"],
         "peak_memory_gb": result["peak_memory_gb"],
         "blas": blas_in_use(),
+        "adapter_kept": result["kept"],  # "best" (train.keep_best) or "last"
+        "best_iteration": result["best_iteration"],
+        "stopped_at": result["stopped_at"],
+        "resumed_from": result["resumed_from"],
     })
     print(f"Adapter saved to {args.adapter}/ (final train loss {result['final_train_loss']:.3f}, "
           f"val loss {result['final_val_loss']:.3f}, {result['training_seconds']:.0f} s)")

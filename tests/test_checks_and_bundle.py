@@ -37,7 +37,7 @@ def test_score_and_compare():
     cases = [{"suite": "sanity", "prompt": "p"}, {"suite": "compile", "prompt": "p"},
              {"suite": "format", "prompt": "p", "expects_format": True}]
     rates, records = score_cases(cases, [GOOD, GOOD, "def f(): pass"])
-    assert rates["sanity_pass_rate"] == 1.0 and rates["format_rate_heldout"] == 0.0
+    assert rates["seed_sanity_pass_rate"] == 1.0 and rates["format_rate_heldout"] == 0.0
     assert len(records) == 3 and records[2]["passed"] is False
     base = dict(rates, format_rate_heldout=0.0)
     assert compare(base, dict(rates, format_rate_heldout=1.0))["delta"]["format_rate_heldout"] == 1

@@ -40,7 +40,7 @@ def test_stage_depends_on_its_own_script_and_deps_exist(root, dvc):
     for name, stage in dvc["stages"].items():
         assert f"stages/{name}.py" in stage["deps"], name
         for dep in stage["deps"]:
-            if not dep.startswith(("data/", "outputs/", "metrics/")):
+            if not dep.startswith(("data/", "outputs/", "metrics/", "models/")):
                 assert (root / dep).exists(), f"{name}: missing dep {dep}"
 
 
@@ -52,5 +52,5 @@ def test_metrics_are_small_uncached_files(dvc):
 
 
 def test_pipeline_order(dvc):
-    assert list(dvc["stages"]) == ["fetch_data", "prepare_data", "build_text", "train",
-                                   "evaluate", "bundle"]
+    assert list(dvc["stages"]) == ["fetch_model", "fetch_data", "prepare_data", "build_text",
+                                   "train", "evaluate", "bundle", "publish"]

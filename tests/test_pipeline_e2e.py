@@ -58,14 +58,17 @@ def project(tmp_path_factory, root):
 def test_full_repro_then_nothing_to_do(project):
     work, env = project
     out = run(["dvc", "repro"], work, env)
-    assert ran(out) == {"fetch_data", "prepare_data", "build_text", "train", "evaluate",
-                        "bundle"}
+    assert ran(out) == {"fetch_model", "fetch_data", "prepare_data", "build_text", "train",
+                        "evaluate", "bundle", "publish"}
     for path in ["outputs/adapters/dev/adapters.safetensors", "outputs/adapters/dev/run_meta.json",
                  "outputs/hf_bundle/README.md", "outputs/eval/report.md", "metrics/data.json",
-                 "metrics/train.json", "metrics/train_loss.csv", "data/training_ready/valid.jsonl"]:
+                 "metrics/train.json", "metrics/train_loss.csv", "data/training_ready/valid.jsonl",
+                 "models/base/config.json", "outputs/publish/plan.json",
+                 "metrics/train_live/plots/metrics/val/loss.tsv"]:
         assert (work / path).is_file(), path
     eval_metrics = yaml.safe_load((work / "metrics/eval.json").read_text())
-    assert set(eval_metrics) == {"base", "adapter", "delta"}
+    assert set(eval_metrics) == {"base", "adapter", "delta", "settings", "gate_passed", "gate"}
+    assert isinstance(eval_metrics["gate_passed"], bool)
     assert ran(run(["dvc", "repro"], work, env)) == set()
     assert "up to date" in run(["dvc", "status"], work, env)
 
@@ -80,7 +83,7 @@ def test_eval_param_reruns_only_evaluation_on(project):
     work, env = project
     set_param(work, "eval", "max_tokens", 12)
     stages = ran(run(["dvc", "repro"], work, env))
-    assert "evaluate" in stages and stages <= {"evaluate", "bundle"}
+    assert "evaluate" in stages and stages <= {"evaluate", "bundle", "publish"}
 
 
 def test_train_param_leaves_data_stages_alone(project):
@@ -88,4 +91,4 @@ def test_train_param_leaves_data_stages_alone(project):
     set_param(work, "train", "iters", 2)
     stages = ran(run(["dvc", "repro"], work, env))
     assert "train" in stages
-    assert not stages & {"fetch_data", "prepare_data", "build_text"}
+    assert not stages & {"fetch_model", "fetch_data", "prepare_data", "build_text"}

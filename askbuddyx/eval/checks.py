@@ -5,6 +5,7 @@ No model and no execution here: `compile()` only parses, it runs nothing.
 
 from __future__ import annotations
 
+import ast
 import re
 
 from askbuddyx.prompting import HEADINGS, has_runnable_first_format
@@ -13,6 +14,9 @@ from askbuddyx.prompting import HEADINGS, has_runnable_first_format
 CODE_INDICATORS = ("def", "class", "import", "function", "=")
 ERROR_MARKERS = ("traceback (most recent call last)", "error:", "i cannot", "i can't")
 FENCE = re.compile(r"```[ \t]*([\w+-]*)[^\n]*\n(.*?)(?:```|\Z)", re.DOTALL)
+PY_LANGS = ("", "python", "py", "python3")
+SECTION_KEYS = ("solution", "usage", "sanity")
+TRIPLE_QUOTED = re.compile(r'(?:"""|\'\'\')(.*?)(?:"""|\'\'\')', re.DOTALL)
 
 
 def sanity_check(response: str, min_chars: int = 10) -> dict:
@@ -33,8 +37,7 @@ def extract_code(response: str) -> str:
     Fenced blocks (```python or bare ```) are joined in order. Without fences, the text under
     the runnable-first headings (or the whole answer) is taken as code, minus heading lines.
     """
-    blocks = [body for lang, body in FENCE.findall(response)
-              if lang.lower() in ("", "python", "py", "python3")]
+    blocks = [body for lang, body in FENCE.findall(response) if lang.lower() in PY_LANGS]
     if blocks:
         return "\n".join(b.rstrip() for b in blocks).strip() + "\n"
     lines = [line for line in response.splitlines() if line.strip() not in HEADINGS]
@@ -54,11 +57,62 @@ def compile_check(response: str) -> dict:
             "error": error}
 
 
+def _section_code(text: str) -> tuple[str, bool]:
+    """Python code of a piece of an answer: its fenced blocks, else the text itself."""
+    blocks = [body for lang, body in FENCE.findall(text) if lang.lower() in PY_LANGS]
+    if blocks:
+        return "\n".join(b.rstrip() for b in blocks).strip("\n") + "\n", True
+    lines = [line for line in text.splitlines() if line.strip() not in HEADINGS]
+    code = "\n".join(lines).strip("\n")
+    return (code + "\n") if code.strip() else "", False
+
+
+def split_sections(response: str) -> dict:
+    """Code under each runnable-first heading, plus all the code of the answer.
+
+    Returns a dict: "solution", "usage", "sanity" (code under `### Solution`, `### Usage`,
+    `### Sanity test`; "" when the heading is missing), "all" (every fenced Python block, or
+    the whole answer without heading lines, indentation kept) and "fenced" (whether "all"
+    came from fences).
+    """
+    found = sorted((response.find(h), key) for h, key in zip(HEADINGS, SECTION_KEYS)
+                   if h in response)
+    sections = dict.fromkeys(SECTION_KEYS, "")
+    for i, (pos, key) in enumerate(found):
+        end = found[i + 1][0] if i + 1 < len(found) else len(response)
+        body = response[pos:end].split("\n", 1)[1] if "\n" in response[pos:end] else ""
+        sections[key] = _section_code(body)[0]
+    sections["all"], sections["fenced"] = _section_code(response)
+    return sections
+
+
+def docstrings(code: str) -> list:
+    """Docstrings of the functions and classes in `code` (triple-quoted strings if it does
+    not parse)."""
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError):
+        return TRIPLE_QUOTED.findall(code)
+    nodes = [n for n in ast.walk(tree)
+             if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))]
+    return [d for d in (ast.get_docstring(n) for n in nodes) if d]
+
+
 def format_check(response: str) -> dict:
-    """Seed 001: the three headings in order (plus which headings appear at all)."""
-    return {
+    """Seed 001's checks: the three headings (each, and all in order), a docstring in the
+    solution, with an Args (or Parameters) and a Returns part. `passed` = headings in order;
+    `all_checks` = every check."""
+    sections = split_sections(response)
+    docs = docstrings(sections["solution"] or sections["all"])
+    checks = {
         "has_solution": HEADINGS[0] in response,
         "has_usage": HEADINGS[1] in response,
         "has_sanity_test": HEADINGS[2] in response,
         "passed": has_runnable_first_format(response),
+        "has_docstring": bool(docs),
+        "has_args": any(re.search(r"^\s*(Args|Arguments|Parameters)\s*:?\s*$", d, re.M)
+                        for d in docs),
+        "has_returns": any(re.search(r"^\s*(Returns|Yields)\s*:?\s*$", d, re.M) for d in docs),
     }
+    checks["all_checks"] = all(checks.values())
+    return checks

@@ -5,15 +5,34 @@ from __future__ import annotations
 from pathlib import Path
 
 RATE_LABELS = {
-    "sanity_pass_rate": "sanity (10 seed prompts)",
+    "seed_sanity_pass_rate": "seed sanity (10 prompts)",
     "compile_pass_rate": "compile smoke (2)",
-    "format_rate_heldout": "format, held-out curated",
-    "format_rate_all_prompts": "format, all code prompts",
+    "format_rate_heldout": "headings in order (held-out)",
+    "format_docstring_rate": "docstring (held-out)",
+    "format_args_rate": "Args (held-out)",
+    "format_returns_rate": "Returns (held-out)",
+    "format_all_checks_rate": "all format checks (held-out)",
+    "format_on_explain_rate": "format on explain prompts (lower is better)",
+    "format_rate_all_prompts": "headings in order, all code prompts",
     "solution_heading_rate": "has ### Solution",
     "usage_heading_rate": "has ### Usage",
     "sanity_test_heading_rate": "has ### Sanity test",
+    "runnable_rate": "Solution+Usage runs (held-out)",
+    "sanity_pass_rate": "Sanity test passes (held-out)",
+    "humaneval_pass_at_1": "HumanEval pass@1 (greedy)",
     "heading_token_prob_heldout": "P(heading tokens), held-out",
 }
+# The chart shows these (the table shows every metric).
+CHART_KEYS = ("seed_sanity_pass_rate", "compile_pass_rate", "format_rate_heldout",
+              "format_all_checks_rate", "format_on_explain_rate", "solution_heading_rate",
+              "runnable_rate", "sanity_pass_rate", "humaneval_pass_at_1",
+              "heading_token_prob_heldout")
+
+
+def label(key: str) -> str:
+    if key.startswith("humaneval_pass_at_") and key.endswith("_sampled"):
+        return f"HumanEval pass@{key.split('_')[3]} (sampled)"
+    return RATE_LABELS.get(key, key)
 
 
 def plot_comparison(metrics: dict, path: Path) -> None:
@@ -23,12 +42,12 @@ def plot_comparison(metrics: dict, path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    keys = [k for k in RATE_LABELS if metrics["base"].get(k) is not None]
+    keys = [k for k in CHART_KEYS if metrics["base"].get(k) is not None]
     xs = range(len(keys))
-    fig, ax = plt.subplots(figsize=(8, 3.6))
+    fig, ax = plt.subplots(figsize=(10, 4.2))
     ax.bar([x - 0.2 for x in xs], [metrics["base"][k] for k in keys], 0.4, label="base")
     ax.bar([x + 0.2 for x in xs], [metrics["adapter"][k] for k in keys], 0.4, label="adapter")
-    ax.set_xticks(list(xs), [RATE_LABELS[k] for k in keys], rotation=15, ha="right", fontsize=8)
+    ax.set_xticks(list(xs), [label(k) for k in keys], rotation=25, ha="right", fontsize=8)
     ax.set_ylim(0, 1.05)
     ax.set_ylabel("rate")
     ax.set_title("AskBuddyX: base model vs adapter")
@@ -43,15 +62,36 @@ def write_report(out_dir: str | Path, metrics: dict, records: dict) -> Path:
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     plot_comparison(metrics, out_dir / "base_vs_adapter.png")
-    lines = ["# Evaluation: base vs adapter", "", "![chart](base_vs_adapter.png)", "",
-             "| metric | base | adapter | delta |", "|---|---|---|---|"]
+    lines = ["# Evaluation: base vs adapter", ""]
+    if "gate_passed" in metrics:
+        gate = metrics["gate"]
+        lines += [f"**Publish gate: {'PASSED' if metrics['gate_passed'] else 'FAILED'}**"
+                  + (f" ({gate['failed_because']})" if gate["failed_because"] else ""), "",
+                  f"- {gate['format_metric']} = {gate['format_rate']} "
+                  f"(needs >= {gate['min_format_rate']})",
+                  f"- HumanEval pass@1 drop vs base = {gate['pass_at_1_drop']} "
+                  f"(allowed <= {gate['max_pass_at_1_drop']})", ""]
+    if "settings" in metrics:
+        lines += ["Settings: " + ", ".join(f"{k} {v}" for k, v in metrics["settings"].items()),
+                  ""]
+    lines += ["![chart](base_vs_adapter.png)", "",
+              "| metric | key | base | adapter | delta |", "|---|---|---|---|---|"]
     for key, value in metrics["adapter"].items():
-        lines.append(f"| {key} | {metrics['base'][key]} | {value} | "
+        lines.append(f"| {label(key)} | `{key}` | {metrics['base'].get(key)} | {value} | "
                      f"{metrics['delta'].get(key, '')} |")
     lines += ["", "## Held-out prompts (adapter)", ""]
     for row in [r for r in records["adapter"] if r["suite"] == "format"][:4]:
         lines += [f"### Prompt: {row['prompt'][:120]}", "",
-                  f"format passed: {row['passed']}", "", "````text", row["response"], "````", ""]
+                  f"format passed: {row['passed']}; runnable: {row.get('runnable')}; "
+                  f"sanity test passed: {row.get('sanity_passed')}", "",
+                  "````text", row["response"], "````", ""]
+    failures = [r for r in records["adapter"] if r["suite"] == "humaneval"
+                and not r.get("sampled") and not r["passed"]][:3]
+    if failures:
+        lines += ["## HumanEval failures (adapter, first 3)", ""]
+        for row in failures:
+            lines += [f"- {row['task_id']}: {row['status']} {row['error'][:160]}"]
+        lines.append("")
     path = out_dir / "report.md"
     path.write_text("\n".join(lines))
     return path

@@ -2,8 +2,11 @@
 
     outputs/hf_bundle/
       adapters.safetensors  adapter_config.json  run_meta.json   (from the adapter folder)
-      MODEL_CARD.md  LICENSE-THIRD-PARTY.md                      (from the repository)
-      README.md                                                  (generated: quick start)
+      LICENSE-THIRD-PARTY.md                                     (from the repository)
+      MODEL_CARD.md  README.md                 (generated from run_meta.json and eval metrics)
+
+The finished bundle is scanned for secrets (askbuddyx.publish.publish.scan_for_secrets)
+before anything can leave the machine.
 """
 
 from __future__ import annotations
@@ -13,21 +16,25 @@ import shutil
 from pathlib import Path
 
 from askbuddyx.errors import AskBuddyXError
+from askbuddyx.publish.model_card import DISCLAIMER, front_matter, render_model_card
 
 ADAPTER_FILES = ("adapters.safetensors", "adapter_config.json", "run_meta.json")
-DOC_FILES = ("MODEL_CARD.md", "LICENSE-THIRD-PARTY.md")
-REQUIRED = ADAPTER_FILES + DOC_FILES + ("README.md",)
-
-DISCLAIMER = (
-    "AskBuddyX is an independent project and is not affiliated with, endorsed by, or sponsored "
-    "by Alibaba Cloud, the Qwen team, or the authors of the code-alpaca-20k dataset. All "
-    "trademarks are the property of their respective owners."
-)
+DOC_FILES = ("LICENSE-THIRD-PARTY.md",)
+GENERATED = ("MODEL_CARD.md", "README.md")
+REQUIRED = ADAPTER_FILES + DOC_FILES + GENERATED
 
 
-def render_readme(repo_id: str, base_model: str, eval_metrics: dict | None) -> str:
-    """The bundle's README: what it is, how to run it, how it scored, attribution."""
+def render_readme(repo_id: str, base_model: str, eval_metrics: dict | None,
+                  run_meta: dict | None = None) -> str:
+    """The bundle's README: what it is, how to run it, how it scored, attribution.
+
+    The hub reads a model's metadata from README.md, so it carries the card's front matter.
+    """
+    import yaml
+
     lines = [
+        "---", yaml.safe_dump(front_matter(run_meta or {}, base_model), sort_keys=False).strip(),
+        "---", "",
         "# AskBuddyX",
         "",
         "A LoRA adapter that makes a small code model answer *runnable-first*: "
@@ -40,7 +47,7 @@ def render_readme(repo_id: str, base_model: str, eval_metrics: dict | None) -> s
         "",
         "```bash",
         "pip install mlx-lm",
-        f"huggingface-cli download {repo_id} --local-dir askbuddyx-adapter",
+        f"hf download {repo_id} --local-dir askbuddyx-adapter",
         f"mlx_lm.generate --model {base_model} --adapter-path askbuddyx-adapter \\",
         "  --prompt 'Write a Python function to reverse a string'",
         "```",
@@ -59,7 +66,7 @@ def render_readme(repo_id: str, base_model: str, eval_metrics: dict | None) -> s
         lines += ["## Evaluation (base vs adapter)", "", "| metric | base | adapter |",
                   "|---|---|---|"]
         for key, value in eval_metrics.get("adapter", {}).items():
-            lines.append(f"| {key} | {eval_metrics['base'].get(key)} | {value} |")
+            lines.append(f"| {key} | {eval_metrics.get('base', {}).get(key)} | {value} |")
         lines.append("")
     lines += ["## Attribution", "", "See MODEL_CARD.md and LICENSE-THIRD-PARTY.md.", "",
               DISCLAIMER, ""]
@@ -86,8 +93,19 @@ def make_bundle(adapter_dir: str | Path, docs_dir: str | Path, output_dir: str |
         shutil.copyfile(adapter_dir / name, output_dir / name)
     for name in DOC_FILES:
         shutil.copyfile(docs_dir / name, output_dir / name)
-    (output_dir / "README.md").write_text(render_readme(repo_id, base_model, eval_metrics))
+    try:
+        run_meta = json.loads((adapter_dir / "run_meta.json").read_text())
+    except json.JSONDecodeError as exc:
+        raise AskBuddyXError(f"{adapter_dir / 'run_meta.json'} is not valid JSON ({exc.msg}).",
+                             hint="Retrain: `dvc repro train`.") from exc
+    (output_dir / "README.md").write_text(render_readme(repo_id, base_model, eval_metrics,
+                                                        run_meta))
+    (output_dir / "MODEL_CARD.md").write_text(
+        render_model_card(run_meta, eval_metrics, repo_id, base_model))
     verify_bundle(output_dir)
+    from askbuddyx.publish.publish import assert_no_secrets
+
+    assert_no_secrets(output_dir)
     return output_dir
 
 

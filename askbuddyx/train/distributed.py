@@ -108,11 +108,15 @@ def is_main_rank() -> bool:
 
 
 def rank_output_dir(path: str | Path) -> str:
-    """`path` on rank 0; a scratch folder on other ranks, so that only rank 0's files land in
-    the real output (mlx-lm writes adapter_config.json on every rank)."""
+    """`path` on rank 0; on other ranks a scratch copy of it, so that only rank 0's files land
+    in the real output (mlx-lm writes adapter_config.json on every rank) while every rank
+    reads the same starting state (train.resume's checkpoints, when on this machine)."""
     if is_main_rank():
         return str(path)
-    return tempfile.mkdtemp(prefix=f"askbuddyx-rank{rank()}-")
+    scratch = tempfile.mkdtemp(prefix=f"askbuddyx-rank{rank()}-")
+    if Path(path).is_dir():
+        shutil.copytree(path, scratch, dirs_exist_ok=True)
+    return scratch
 
 
 def free_ports(count: int) -> int:

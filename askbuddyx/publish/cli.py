@@ -1,0 +1,89 @@
+"""`askbuddyx publish` and `askbuddyx export`: the release commands (outside DVC).
+
+    askbuddyx publish --dry-run                   gate check + the files that would be uploaded
+    askbuddyx publish [--repo-id ORG/NAME]        gated upload of outputs/hf_bundle (make publish)
+    askbuddyx publish --force "reason"            upload despite a failed gate or a regression
+    askbuddyx export --format fused|peft|gguf     the adapter in another format (outputs/export/)
+"""
+
+from __future__ import annotations
+
+DEFAULT_ADAPTER = "outputs/adapters/dev"
+
+
+def _param(key: str, default=None):
+    """A value from params.yaml (active profile), or `default` when there is none."""
+    from pathlib import Path
+
+    from askbuddyx.config import load_stage_params
+
+    if not Path("params.yaml").is_file():
+        return default
+    try:
+        return load_stage_params([key])[key]
+    except Exception:  # noqa: BLE001 - a missing key falls back to the default
+        return default
+
+
+def cmd_publish(args) -> int:
+    from askbuddyx.publish.publish import publish_bundle
+
+    repo_id = args.repo_id or _param("bundle.repo_id", "salakash/AskBuddyX")
+    result = publish_bundle(args.bundle, repo_id, args.eval, args.published,
+                            dry_run=args.dry_run, force=args.force, retries=args.retries)
+    print(f"Repo: {repo_id}")
+    print(f"Files ({len(result['files'])}):")
+    for name in result["files"]:
+        print(f"  {name}")
+    for row in result["diff"]:
+        flag = "  REGRESSED" if row["regressed"] else ""
+        print(f"  {row['metric']}: {row['old']} -> {row['new']} ({row['change']:+}){flag}")
+    if result["blocked_by"]:
+        print("Gate: blocked: " + "; ".join(result["blocked_by"]))
+        if result["forced"]:
+            print(f"Forced: {result['forced']}")
+    else:
+        print("Gate: passed, no regression against the last publication")
+    if args.dry_run:
+        print("Dry run: nothing uploaded.")
+    else:
+        print(f"Upload complete. View at: {result['url']}")
+        print(f"Recorded in {args.published}: commit it, so the next release is compared "
+              "against this one.")
+    return 0
+
+
+def cmd_export(args) -> int:
+    from askbuddyx.publish.export import export_adapter
+
+    model = args.model or _param("model.path", "assets/models/askbuddyx-tiny-qwen2-4bit")
+    out = export_adapter(args.format, model, args.adapter, args.out or f"outputs/export/"
+                         f"{args.format}", dequantize=args.dequantize, hf_base=args.hf_base)
+    print(f"Exported ({args.format}) to {out}")
+    return 0
+
+
+def register(sub) -> None:
+    """Add the `publish` and `export` subcommands to the `askbuddyx` parser."""
+    p = sub.add_parser("publish", help="gated upload of the bundle to the Hugging Face hub")
+    p.add_argument("--bundle", default="outputs/hf_bundle")
+    p.add_argument("--repo-id", default=None, help="default: bundle.repo_id in params.yaml")
+    p.add_argument("--eval", default="metrics/eval.json")
+    p.add_argument("--published", default="metrics/published.json",
+                   help="metrics of the last publication (compared, then rewritten)")
+    p.add_argument("--dry-run", action="store_true", help="check and list files, upload nothing")
+    p.add_argument("--force", default=None, metavar="REASON",
+                   help="publish despite a failed gate or a regression; the reason is recorded")
+    p.add_argument("--retries", type=int, default=5)
+    p.set_defaults(func=cmd_publish)
+
+    e = sub.add_parser("export", help="export the adapter: fused MLX model, PEFT, or GGUF")
+    e.add_argument("--format", required=True, choices=["fused", "peft", "gguf"])
+    e.add_argument("--model", default=None, help="base model (default: model.path in params)")
+    e.add_argument("--adapter", default=DEFAULT_ADAPTER)
+    e.add_argument("--out", default=None, help="default: outputs/export/<format>")
+    e.add_argument("--dequantize", action="store_true",
+                   help="fused: write full-precision weights (what transformers and GGUF need)")
+    e.add_argument("--hf-base", default=None,
+                   help="peft: the base model id recorded in adapter_config.json")
+    e.set_defaults(func=cmd_export)
