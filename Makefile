@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: run test test-rebuild deps fetch-data prep-data train eval all bundle serve publish lint clean-venv
+.PHONY: run test test-rebuild deps fetch-data prep-data train eval all bundle serve publish lint clean-venv bench
 
 run: $(STAMP)  ## create .venv, install, run the pipeline (dvc repro), say where things are
 	$(BIN)/dvc repro
@@ -60,6 +60,9 @@ serve: $(STAMP)  ## OpenAI-compatible server + chat page on the trained adapter 
 publish: $(STAMP)  ## release check (dvc repro publish), then upload outputs/hf_bundle to the hub
 	$(BIN)/dvc repro publish
 	$(BIN)/askbuddyx publish $(PUBLISH_ARGS)
+
+bench: $(STAMP)  ## every benchmark in bench/ side by side (<15 min): metrics/bench.json
+	$(BIN)/python bench/run_all.py $(BENCH_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -151,6 +151,7 @@ def main(argv=None) -> int:
     p.add_argument("--max-tokens", type=int, default=128)
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--skip-mlx-lm", action="store_true")
+    p.add_argument("--json", default=None, help="also write the figures here (flat JSON)")
     args = p.parse_args(argv)
 
     tmp = Path(tempfile.mkdtemp(prefix="bench_serve_"))
@@ -196,6 +197,23 @@ def main(argv=None) -> int:
         vs = ours["multi"] / best["mlx_lm.server"]["multi"]
         print(f"vs mlx_lm.server at {args.clients} clients: {vs:.2f}x  (target >= 1.0)")
     print(f"load average after: {os.getloadavg()[0]:.2f}")
+    if args.json:  # bench/run_all.py's contract: a flat dict of the measured figures
+        import json
+
+        figures = {"clients": args.clients, "requests_per_client": args.requests,
+                   "max_tokens": args.max_tokens, "rounds": args.rounds,
+                   "ours_1_client_tps": round(ours["single"], 1),
+                   "ours_n_clients_tps": round(ours["multi"], 1),
+                   "scaling_ratio": round(ours["multi"] / ours["single"], 3),
+                   "scaling_target": 2.5}
+        if "mlx_lm.server" in best:
+            figures.update(
+                mlx_lm_1_client_tps=round(best["mlx_lm.server"]["single"], 1),
+                mlx_lm_n_clients_tps=round(best["mlx_lm.server"]["multi"], 1),
+                vs_mlx_lm_ratio=round(ours["multi"] / best["mlx_lm.server"]["multi"], 3),
+                vs_mlx_lm_target=1.0)
+        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.json).write_text(json.dumps(figures, indent=2) + "\n")
     return 0
 
 

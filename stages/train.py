@@ -19,6 +19,7 @@ from askbuddyx.accel import blas_in_use, maybe_reexec_with_openblas
 from askbuddyx.cli import run_main
 from askbuddyx.config import load_stage_params
 from askbuddyx.data.io import write_json
+from askbuddyx.train.distributed import is_main_rank, maybe_launch, rank_output_dir
 
 PARAMS = (
     "model.path",
@@ -40,6 +41,8 @@ PARAMS = (
     "train.patience",
     "train.keep_best",
     "train.resume",
+    "train.processes",
+    "train.hostfile",
 )
 
 
@@ -77,11 +80,18 @@ def main(argv=None):
     from askbuddyx.train.lora import run_lora_training
 
     p = load_stage_params(PARAMS)
+    # Distributed (askbuddyx/train/distributed.py): with train.processes > 1 or a hostfile,
+    # this process only runs the stage on every rank via mlx.launch; rank 0 writes outputs.
+    if maybe_launch(p["train.processes"], p["train.hostfile"], p["train.batch_size"]):
+        return
     hp = {k.split(".", 1)[1]: p[k] for k in PARAMS if k.startswith("train.")}
     started = dt.datetime.now(dt.timezone.utc)
-    result = run_lora_training(p["model.path"], args.data, args.adapter, hp,
-                               live_dir=args.live, load_from=args.base)
+    result = run_lora_training(p["model.path"], args.data, rank_output_dir(args.adapter), hp,
+                               live_dir=args.live and rank_output_dir(args.live),
+                               load_from=args.base)
     finished = dt.datetime.now(dt.timezone.utc)
+    if not is_main_rank():  # distributed: rank 0 alone writes metrics and provenance
+        return
     write_json(args.metrics, {
         "final_train_loss": round(result["final_train_loss"], 4),
         "final_val_loss": round(result["final_val_loss"], 4),

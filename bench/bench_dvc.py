@@ -1,0 +1,112 @@
+"""Bench 5: DVC bookkeeping cost, and what an eval-only param change reruns.
+
+    .venv/bin/python bench/bench_dvc.py [--rounds 3] [--json out.json]
+
+In a scratch git + DVC copy of the project on a small slice (as tests/test_pipeline_e2e.py
+does): one full `dvc repro` (timed, for reference), then `rounds` no-op `dvc repro` runs
+(nothing changed: DVC hashes deps, params and outs and runs nothing; best and median shown),
+then `eval.max_tokens` is changed and we record which stages `dvc status` reports changed and
+which `dvc repro` actually runs. Must be: evaluate and the stages downstream of it (bundle),
+nothing upstream (no retraining).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import env, machine, run, scratch_project, write_json  # noqa: E402, I001
+
+
+def small(params: dict) -> None:
+    params["data"]["sources"][0]["limit"] = 150
+    params["data"]["curated_holdout"] = 3
+    params["data"]["val_fraction"] = 0.05
+    params["train"].update(iters=4, warmup=1, batch_size=2, steps_per_report=2,
+                           steps_per_eval=2, val_batches=2, max_seq_length=384)
+    params["eval"].update(max_tokens=16, batch_size=8)
+    if "humaneval_limit" in params["eval"]:  # evaluation with HumanEval (issue 4)
+        params["eval"]["humaneval_limit"] = 2
+
+
+def downstream(dvc: dict, stage: str) -> set:
+    """`stage` and every stage that (transitively) depends on one of its outputs."""
+    def outs(name):
+        s = dvc["stages"][name]
+        return {next(iter(o)) if isinstance(o, dict) else o
+                for key in ("outs", "metrics", "plots") for o in s.get(key, [])}
+
+    found, changed = {stage}, True
+    while changed:
+        changed = False
+        produced = set().union(*(outs(s) for s in found))
+        for name, s in dvc["stages"].items():
+            if name not in found and any(
+                    d == p or d.startswith(p.rstrip("/") + "/") or p.startswith(d.rstrip("/") + "/")
+                    for d in s.get("deps", []) for p in produced):
+                found.add(name)
+                changed = True
+    return found
+
+
+def ran(output: str) -> set:
+    return {line.split("'")[1] for line in output.splitlines()
+            if line.startswith("Running stage '")}
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--json", default=None, help="write the figures here (flat JSON)")
+    args = parser.parse_args(argv)
+    e = env(openblas=False)  # the stages choose their BLAS themselves, as under `make run`
+    with tempfile.TemporaryDirectory(prefix="bench_dvc_") as tmp:
+        work = scratch_project(Path(tmp), small)
+        run(["git", "init", "-q"], work, e)
+        run(["dvc", "init", "-q"], work, e)
+        t = time.perf_counter()
+        full_ran = ran(run(["dvc", "repro"], work, e))
+        full = time.perf_counter() - t
+        print(f"full dvc repro (small slice): {full:.1f} s, ran {sorted(full_ran)}  ({machine()})")
+        noop, noop_ran = [], set()
+        for _ in range(args.rounds):
+            t = time.perf_counter()
+            noop_ran |= ran(run(["dvc", "repro"], work, e))
+            noop.append(time.perf_counter() - t)
+        print(f"no-op dvc repro: best {min(noop):.2f} s, median {statistics.median(noop):.2f} s "
+              f"(runs: {', '.join(f'{x:.2f}' for x in noop)}); stages run: {sorted(noop_ran)}")
+        params = yaml.safe_load((work / "params.yaml").read_text())
+        params["eval"]["max_tokens"] += 1
+        (work / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+        status = set(json.loads(run(["dvc", "status", "--json"], work, e).splitlines()[-1]
+                                or "{}"))
+        t = time.perf_counter()
+        change_ran = ran(run(["dvc", "repro"], work, e))
+        change = time.perf_counter() - t
+        allowed = downstream(yaml.safe_load((work / "dvc.yaml").read_text()), "evaluate")
+    ok = "evaluate" in change_ran and change_ran <= allowed and not noop_ran
+    print(f"eval.max_tokens changed: dvc status reports {sorted(status)}; dvc repro ran "
+          f"{sorted(change_ran)} in {change:.1f} s; allowed (evaluate and downstream): "
+          f"{sorted(allowed)}: {'MET' if ok else 'NOT MET'}")
+    write_json(args.json, {
+        "full_repro_s": round(full, 2), "noop_repro_s": round(min(noop), 2),
+        "noop_repro_median_s": round(statistics.median(noop), 2),
+        "noop_stages_run": ",".join(sorted(noop_ran)),
+        "eval_param_status_changed": ",".join(sorted(status)),
+        "eval_param_reran": ",".join(sorted(change_ran)), "eval_param_repro_s": round(change, 2),
+        "allowed": ",".join(sorted(allowed)), "met": ok,
+    })
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
