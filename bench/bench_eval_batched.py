@@ -30,6 +30,7 @@ def main() -> None:
     parser.add_argument("--model", default=MODEL)
     parser.add_argument("--adapter", default=None, help="e.g. outputs/adapters/dev")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--json", default=None, help="write the figures here (flat JSON)")
     args = parser.parse_args()
     maybe_reexec_with_openblas()
     from mlx_lm import generate
@@ -85,6 +86,17 @@ def main() -> None:
     print(f"batched (eval stage) : {t_batched:6.1f} s")
     print(f"speed-up             : {ratio:.1f}x (target >= {TARGET:.0f}x: "
           f"{'MET' if ratio >= TARGET else 'NOT MET'}); identical answers {same}/{len(prompts)}")
+    if args.json:  # bench/run_all.py's contract: a flat dict of the measured figures
+        import json
+        from pathlib import Path
+
+        Path(args.json).write_text(json.dumps({
+            "prompts": len(prompts), "batch_size": args.batch_size,
+            "max_tokens": args.max_tokens, "rounds": args.rounds, "generated_tokens": n_tokens,
+            "single_s": round(t_single, 2), "plain_s": round(t_plain, 2),
+            "batched_s": round(t_batched, 2), "plain_ratio": round(t_single / t_plain, 3),
+            "ratio": round(ratio, 3), "target": TARGET, "met": ratio >= TARGET,
+            "identical_answers": same}, indent=2) + "\n")
 
 
 if __name__ == "__main__":

@@ -68,6 +68,7 @@ def main(argv=None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--records", type=int, default=20_000)
     parser.add_argument("--runs", type=int, default=1, help="repeat and report the median")
+    parser.add_argument("--json", default=None, help="write the figures here (flat JSON)")
     parser.add_argument("--max-seq-length", type=int, default=768)
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args(argv)
@@ -96,6 +97,16 @@ def main(argv=None) -> int:
           f"included): {total:.2f} s; target {TARGET_SECONDS:.0f} s; ratio "
           f"{total / TARGET_SECONDS:.2f} ({'meets' if total < TARGET_SECONDS else 'MISSES'} "
           "the target)")
+    if args.json:  # bench/run_all.py's contract: a flat dict of the measured figures
+        import json
+
+        Path(args.json).write_text(json.dumps({
+            "records": m["lines_in"], "runs": args.runs, "total_s": round(total, 2),
+            **{f"{step.replace(' ', '_')}_s": round(statistics.median(
+                r["times"][step] for r in results), 2) for step in results[0]["times"]},
+            "import_s": round(IMPORT_SECONDS, 2), "ratio": round(total / TARGET_SECONDS, 3),
+            "target": 1.0, "target_s": TARGET_SECONDS, "met": total < TARGET_SECONDS},
+            indent=2) + "\n")
     cpu = statistics.median(r["cpu"] for r in results)
     load = os.getloadavg()[0]
     print(f"CPU time of those steps (all threads): {cpu:.2f} s; 1-min load average at the end: "

@@ -21,6 +21,7 @@ TARGET_S = 60.0
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--workers", type=int, default=default_workers())
+    parser.add_argument("--json", default=None, help="write the figures here (flat JSON)")
     args = parser.parse_args()
     problems = load_problems()
 
@@ -46,6 +47,17 @@ def main() -> None:
           f"pass@1 {theirs_passed / n:.4f}")
     print(f"ratio (theirs / ours time): {theirs / ours:.2f}x")
     print(f"target < {TARGET_S:.0f} s for all {n}: {'MET' if ours < TARGET_S else 'NOT MET'}")
+    if args.json:  # bench/run_all.py's contract: a flat dict of the measured figures
+        import json
+        from pathlib import Path
+
+        Path(args.json).write_text(json.dumps({
+            "workers": args.workers, "programs": n, "ours_s": round(ours, 2),
+            "theirs_s": round(theirs, 2), "ours_per_s": round(n / ours, 1),
+            "theirs_per_s": round(n / theirs, 1), "ratio": round(theirs / ours, 3),
+            "target_s": TARGET_S, "met": ours < TARGET_S,
+            "ours_pass_at_1": metrics["pass_at_1"], "theirs_pass_at_1": theirs_passed / n},
+            indent=2) + "\n")
 
 
 if __name__ == "__main__":
