@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from askbuddyx.data.io import read_jsonl
+from askbuddyx.data.prepare import pick_curated_holdout
 from askbuddyx.prompting import SYSTEM_PROMPT, user_message
 
 SPECIAL_TOKENS = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"]
@@ -66,10 +67,17 @@ class TinyModelSpec:
     num_key_value_heads: int = 2
     intermediate_size: int = 192
     max_position_embeddings: int = 2048
-    pretrain_iters: int = 360
+    pretrain_iters: int = 480
     batch_size: int = 16
     learning_rate: float = 5.0e-3
     system_prompt_share: float = 0.25
+    # Curated answers (as plain code: solution, usage, asserts) repeat this many times, so the
+    # base knows docstrings with Args/Returns the way a real code model does; the adapter then
+    # has only the format to learn. The prompts held out for evaluating the format
+    # (data.seed / data.curated_holdout of params.yaml) are left out, as in the pipeline.
+    curated_repeats: int = 6
+    holdout_seed: int = 42
+    curated_holdout: int = 8
     max_seq_length: int = 512
     seed: int = 0
     q_bits: int = 4
@@ -79,15 +87,21 @@ class TinyModelSpec:
 def strip_to_plain_code(output: str) -> str:
     """Turn a runnable-first answer into the plain code answer a generic model would give.
 
-    Keeps only the Solution block's code, so the base model never sees the headings.
+    Keeps the code of every section (solution, then usage, then the asserts) with no headings
+    and no fences, so the base model learns to write a function followed by a call and a check,
+    but never sees the format. Teaching the format is left to the adapter, as with a real base.
     """
     if "### Solution" not in output:
         return output
-    body = output.split("### Solution", 1)[1].split("### Usage", 1)[0]
-    if "```" in body:
-        body = body.split("```", 2)[1]
-        body = body.split("\n", 1)[1] if "\n" in body else ""
-    return body.strip()
+    sections = output.split("### Solution", 1)[1].replace("### Sanity test", "### Usage")
+    blocks = []
+    for section in sections.split("### Usage"):
+        if "```" in section:
+            section = section.split("```", 2)[1]
+            section = section.split("\n", 1)[1] if "\n" in section else ""
+        if section.strip():
+            blocks.append(section.strip())
+    return "\n\n".join(blocks)
 
 
 def pretraining_chats(records: list[dict], seed: int, system_share: float) -> list[list[dict]]:
@@ -254,11 +268,17 @@ def build_tiny_model(
     """
     from mlx_lm.convert import convert
 
-    records = []
+    records, curated = [], []
     for path in sources:
-        records.extend(read_jsonl(path))
-    if not records:
+        for record in read_jsonl(path):
+            # Curated examples carry an id; code_tasks records do not.
+            (curated if "id" in record else records).append(record)
+    if not records and not curated:
         raise ValueError(f"No records found in {sources}; cannot build the base model.")
+    held = {r["id"] for r in pick_curated_holdout(curated, spec.holdout_seed,
+                                                   spec.curated_holdout)}
+    kept = [r for r in curated if r["id"] not in held]
+    records += kept * spec.curated_repeats
     chats = pretraining_chats(records, spec.seed, spec.system_prompt_share)
     # The tokenizer sees every message of the pretraining chats plus the full runnable-first
     # answers, so the headings are cheap tokens too.
@@ -291,6 +311,7 @@ def build_tiny_model(
         "architecture": "qwen2",
         "spec": spec.__dict__,
         "pretrain_records": len(chats),
+        "curated_held_out": sorted(held),
         "pretrain_losses": losses,
         "files": sorted(p.name for p in output_dir.iterdir()) + ["build_info.json"],
     }

@@ -14,11 +14,22 @@ import pytest
 from askbuddyx.tiny_model import strip_to_plain_code
 
 
-def test_strip_to_plain_code_keeps_only_the_solution():
+def test_strip_to_plain_code_keeps_every_block_without_the_format():
     answer = ("### Solution\n```python\ndef f():\n    return 1\n```\n\n"
-              "### Usage\n```python\nf()\n```")
-    assert strip_to_plain_code(answer) == "def f():\n    return 1"
+              "### Usage\n```python\nf()\n```\n\n### Sanity test\n```python\nassert f() == 1\n```")
+    plain = strip_to_plain_code(answer)
+    assert plain == "def f():\n    return 1\n\nf()\n\nassert f() == 1"
+    assert "###" not in plain and "```" not in plain
     assert strip_to_plain_code("x = 1") == "x = 1"
+
+
+def test_strip_to_plain_code_on_every_curated_example(root):
+    from askbuddyx.data.io import read_jsonl
+
+    for record in read_jsonl(root / "assets/datasets/curated_runnable_first.jsonl"):
+        plain = strip_to_plain_code(record["output"])
+        if "### Solution" in record["output"]:
+            assert "###" not in plain and "```" not in plain and "assert" in plain, record["id"]
 
 
 def test_committed_model_is_a_quantized_qwen2(root):
@@ -40,3 +51,27 @@ def test_rebuild_gives_the_committed_bytes(tmp_path, root):
     assert sorted(p.name for p in (tmp_path / "model").iterdir()) == names
     for name in names:
         assert (tmp_path / "model" / name).read_bytes() == (committed / name).read_bytes(), name
+
+
+def test_base_model_build_holds_out_the_same_prompts_as_the_pipeline():
+    from askbuddyx.data.prepare import pick_curated_holdout, stratified_split
+
+    records = [{"id": f"c{i}", "source": "curated", "curated": True} for i in range(40)]
+    records += [{"id": f"t{i}", "source": "tasks", "curated": False} for i in range(200)]
+    for seed in (0, 42, 7):
+        _, _, heldout = stratified_split(records, 0.02, seed, 8)
+        picked = pick_curated_holdout([r for r in records if r["curated"]], seed, 8)
+        assert [r["id"] for r in picked] == [r["id"] for r in heldout]
+
+
+def test_committed_base_model_never_saw_the_held_out_prompts(root):
+    info = json.loads((root / "assets/models/askbuddyx-tiny-qwen2-4bit/build_info.json")
+                      .read_text())
+    from askbuddyx.config import load_yaml
+    from askbuddyx.data.io import read_jsonl
+    from askbuddyx.data.prepare import pick_curated_holdout
+
+    data = load_yaml(root / "params.yaml")["data"]
+    curated = read_jsonl(root / "assets/datasets/curated_runnable_first.jsonl")
+    held = pick_curated_holdout(curated, data["seed"], data["curated_holdout"])
+    assert info["curated_held_out"] == sorted(r["id"] for r in held)

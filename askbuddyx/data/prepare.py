@@ -135,6 +135,18 @@ def redact_all(records: list, findings: Findings) -> list:
     return out
 
 
+def pick_curated_holdout(curated: list, seed: int, count: int) -> list:
+    """The `count` curated records held out for the format evaluation.
+
+    Random(seed) over the curated records in file order: the same held-out prompts as before
+    the split was stratified, so format metrics stay comparable across versions. The embedded
+    base model's build calls this too, so that it never pretrains on these prompts either.
+    """
+    curated = list(curated)
+    random.Random(seed).shuffle(curated)
+    return curated[:count]
+
+
 def stratified_split(records: list, val_fraction: float, seed: int, curated_holdout: int):
     """Seeded split into (train, val, heldout), stratified by source.
 
@@ -156,12 +168,12 @@ def stratified_split(records: list, val_fraction: float, seed: int, curated_hold
             f"{len(curated)} curated examples.",
             hint="Lower data.curated_holdout (0 when no source is curated).",
         )
-    # Random(seed) over the curated records in file order: the same held-out prompts as
-    # before the split was stratified, so format metrics stay comparable across versions.
+    # Same draw as pick_curated_holdout (which the base model's build uses); the generator
+    # goes on to shuffle train and val below.
     rng = random.Random(seed)
     rng.shuffle(curated)
-    held_ids = {id(r) for r in curated[:curated_holdout]}
     heldout = curated[:curated_holdout]
+    held_ids = {id(r) for r in heldout}
     train, val = [], []
     for name, group in groups.items():
         pool = [r for r in group if id(r) not in held_ids]
