@@ -22,7 +22,7 @@ test: $(STAMP)  ## ruff + pytest, offline
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
 
-test-rebuild: $(STAMP)  ## rebuild the embedded base model and compare bytes (~9 min)
+test-rebuild: $(STAMP)  ## rebuild the embedded base model and compare bytes (~12 min)
 	ASKBUDDYX_REBUILD_TEST=1 $(BIN)/python -m pytest -q tests/test_tiny_model.py
 
 $(STAMP): pyproject.toml

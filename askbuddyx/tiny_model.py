@@ -8,13 +8,15 @@ group size 64) built deterministically from the bundled datasets:
 1. a byte-level BPE tokenizer trained with `tokenizers` on our corpus, with Qwen's special
    tokens and a ChatML chat template;
 2. a Qwen2 model (`mlx_lm.models.qwen2`) pretrained briefly, with mlx-lm's own trainer, on
-   chats whose answers are *plain code* (no runnable-first headings), so the base emits code
-   but not the AskBuddyX format: the adapter has something visible to learn;
+   chats whose answers are *plain code* (no runnable-first headings, no fences): a function,
+   then a call, then asserts. The base emits code but not the AskBuddyX format, so the
+   adapter has something visible to learn. The prompts the pipeline holds out for the format
+   evaluation (`pick_curated_holdout`) are left out here too;
 3. quantized to 4-bit with `mlx_lm.convert` (affine, group size 64, like the mlx-community
    release model), so LoRA wraps 4-bit layers (QLoRA) in both profiles. Only the tied
    embedding stays float32: see `quantize_all_but_embeddings`.
 
-Run it (about a minute):
+Run it (about 12 minutes on 2 CPU cores):
 
     askbuddyx build-base-model --output assets/models/askbuddyx-tiny-qwen2-4bit
 

@@ -25,11 +25,9 @@ import re
 import time
 from pathlib import Path
 
-from askbuddyx.data.redact import SECRET_PATTERNS
+from askbuddyx.data.redact import redact_secrets
 from askbuddyx.errors import AskBuddyXError
 
-# The seed's patterns (askbuddyx.data.redact) plus the token this very command handles.
-BUNDLE_SECRET_PATTERNS = dict(SECRET_PATTERNS, hf_token=re.compile(r"hf_[A-Za-z0-9]{30,}"))
 # Metrics where lower is better; every other numeric metric is "higher is better".
 LOWER_IS_BETTER = re.compile(r"(loss|perplexity|latency|seconds)", re.IGNORECASE)
 LOGIN_HINT = "Run `hf auth login` (or set HF_TOKEN in the environment or in .env)."
@@ -37,15 +35,18 @@ RETRY_STATUS = {429, 500, 502, 503, 504}
 
 
 def scan_for_secrets(folder: str | Path) -> list[str]:
-    """'file: pattern' for every secret pattern found in any file under `folder`."""
+    """'file: pattern' for every secret pattern found in any file under `folder`.
+
+    The same patterns as the data stages' redaction (askbuddyx.data.redact), Hugging Face
+    tokens included.
+    """
     found = []
     for path in sorted(Path(folder).rglob("*")):
         if not path.is_file():
             continue
         text = path.read_bytes().decode("latin-1")  # binary-safe: every byte maps to a char
-        for name, pattern in BUNDLE_SECRET_PATTERNS.items():
-            if pattern.search(text):
-                found.append(f"{path.relative_to(folder)}: {name}")
+        _, counts = redact_secrets(text)
+        found += [f"{path.relative_to(folder)}: {name}" for name in sorted(counts)]
     return found
 
 
