@@ -24,5 +24,19 @@ def tokenizer():
     return load_tokenizer(str(EMBEDDED_MODEL))
 
 
+@pytest.fixture(scope="session")
+def data_dir(tmp_path_factory):
+    """A tiny training-ready folder (8 train, 4 valid chats) for LoRA training tests."""
+    from askbuddyx.data.io import write_jsonl
+    from askbuddyx.prompting import build_messages
+
+    d = tmp_path_factory.mktemp("ready")
+    chats = [{"messages": build_messages(f"Write f{i}", f"def f{i}():\n    return {i}")}
+             for i in range(12)]
+    write_jsonl(d / "train.jsonl", chats[:8])
+    write_jsonl(d / "valid.jsonl", chats[8:])
+    return d
+
+
 # The live `askbuddyx serve` that the tests/test_serve_*.py files share (started on first use).
 from tests.serve_live import live_server  # noqa: E402,F401

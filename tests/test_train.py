@@ -2,7 +2,6 @@
 
 import pytest
 
-from askbuddyx.data.io import write_jsonl
 from askbuddyx.errors import AskBuddyXError
 from askbuddyx.train.lora import run_lora_training, validate_hyperparameters
 
@@ -18,18 +17,6 @@ def test_bad_hyperparameters_are_clear_errors():
         validate_hyperparameters(dict(HP, learning_rate="2e-5"))
     with pytest.raises(AskBuddyXError, match="warmup"):
         validate_hyperparameters(dict(HP, warmup=5))
-
-
-@pytest.fixture(scope="module")
-def data_dir(tmp_path_factory):
-    from askbuddyx.prompting import build_messages
-
-    d = tmp_path_factory.mktemp("ready")
-    chats = [{"messages": build_messages(f"Write f{i}", f"def f{i}():\n    return {i}")}
-             for i in range(12)]
-    write_jsonl(d / "train.jsonl", chats[:8])
-    write_jsonl(d / "valid.jsonl", chats[8:])
-    return d
 
 
 @pytest.mark.slow

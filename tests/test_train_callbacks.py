@@ -4,7 +4,6 @@ import json
 
 import pytest
 
-from askbuddyx.data.io import write_jsonl
 from askbuddyx.train.lora import (
     BEST_FILE,
     CHECKPOINT_DIR,
@@ -58,18 +57,6 @@ def test_patience_zero_never_stops():
     for it, loss in enumerate([5.0, 4.0, 6.0, 7.0, 8.0, 9.0]):
         monitor.on_val_loss_report({"iteration": it, "val_loss": loss})
     assert monitor.stopped_at is None and monitor.best_iteration == 1
-
-
-@pytest.fixture(scope="module")
-def data_dir(tmp_path_factory):
-    from askbuddyx.prompting import build_messages
-
-    d = tmp_path_factory.mktemp("ready")
-    chats = [{"messages": build_messages(f"Write f{i}", f"def f{i}():\n    return {i}")}
-             for i in range(12)]
-    write_jsonl(d / "train.jsonl", chats[:8])
-    write_jsonl(d / "valid.jsonl", chats[8:])
-    return d
 
 
 class Interrupted(Exception):
