@@ -1,7 +1,7 @@
 """Bench: evaluation generation batched (mlx-lm batch_generate) vs one prompt at a time.
 
-    .venv/bin/python bench/bench_eval_batched.py [--prompts 32] [--max-tokens 320] \
-        [--batch-size 24] [--adapter outputs/adapters/dev]
+    .venv/bin/python bench/bench_eval_batched.py [--prompts 40] [--max-tokens N] \
+        [--batch-size N] [--adapter outputs/adapters/dev]     (run from the repository root)
 
 Same prompts (the seed's sanity and compile prompts plus HumanEval prompts), same greedy
 decoding and repetition penalty as the evaluate stage, on the embedded base model. Batched:
@@ -14,21 +14,29 @@ shared-system-prompt cache and length-sorted prefill add. Target: batched >= 3x 
 import argparse
 import statistics
 import time
+from pathlib import Path
 
 from askbuddyx.accel import maybe_reexec_with_openblas
+from askbuddyx.config import load_yaml
 
 TARGET = 3.0
 MODEL = "assets/models/askbuddyx-tiny-qwen2-4bit"
+ADAPTER = "outputs/adapters/dev"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--prompts", type=int, default=32)
-    parser.add_argument("--max-tokens", type=int, default=320)  # the stage's eval.max_tokens
-    parser.add_argument("--batch-size", type=int, default=24)  # the stage's eval.batch_size
-    parser.add_argument("--repetition-penalty", type=float, default=1.3)
+    parser.add_argument("--prompts", type=int, default=40)  # ~ what the stage generates per model
+    # Defaults: the evaluate stage's own settings (params.yaml, embedded profile).
+    stage = load_yaml("params.yaml")["eval"]
+    parser.add_argument("--max-tokens", type=int, default=stage["max_tokens"])
+    parser.add_argument("--batch-size", type=int, default=stage["batch_size"])
+    parser.add_argument("--repetition-penalty", type=float,
+                        default=stage["repetition_penalty"])
     parser.add_argument("--model", default=MODEL)
-    parser.add_argument("--adapter", default=None, help="e.g. outputs/adapters/dev")
+    parser.add_argument("--adapter", default=ADAPTER if Path(ADAPTER).is_dir() else "",
+                        help="the stage generates with the base model and with the adapter; "
+                        "both are timed when this folder exists ('' : base model only)")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--json", default=None, help="write the figures here (flat JSON)")
     args = parser.parse_args()
@@ -45,26 +53,35 @@ def main() -> None:
     prompts = SANITY_PROMPTS + COMPILE_SMOKE_PROMPTS
     prompts += [problem_prompt(p) for p in load_problems(max(0, args.prompts - len(prompts)))]
     prompts = prompts[:args.prompts]
-    model, tokenizer = load_model(args.model, adapter_path=args.adapter)
-    generate_answers(model, tokenizer, prompts[:2], 8, 2)  # warm up both code paths
+    # Like the evaluate stage: the same prompts through the base model, then the adapter.
+    models = [load_model(args.model)]
+    if args.adapter:
+        models.append(load_model(args.model, adapter_path=args.adapter))
+    tokenizer = models[0][1]
+    for model, tok in models:
+        generate_answers(model, tok, prompts[:2], 8, 2)  # warm up both code paths
     processors = make_logits_processors(repetition_penalty=args.repetition_penalty)
 
     def one_at_a_time():
         out = []
-        for prompt in prompts:
-            tokens = tokenizer.apply_chat_template(build_messages(prompt),
-                                                   add_generation_prompt=True)
-            out.append(generate(model, tokenizer, tokens, max_tokens=args.max_tokens,
-                                logits_processors=processors))
+        for model, tok in models:
+            for prompt in prompts:
+                tokens = tok.apply_chat_template(build_messages(prompt),
+                                                 add_generation_prompt=True)
+                out.append(generate(model, tok, tokens, max_tokens=args.max_tokens,
+                                    logits_processors=processors))
         return out
+
+    def batch_all(**kwargs):
+        return [answer for model, tok in models
+                for answer in generate_answers(model, tok, prompts, args.max_tokens,
+                                               args.batch_size, args.repetition_penalty,
+                                               **kwargs)]
 
     runs = {
         "single": one_at_a_time,
-        "plain": lambda: generate_answers(model, tokenizer, prompts, args.max_tokens,
-                                          args.batch_size, args.repetition_penalty,
-                                          reuse_prefix=False, prefill_batch_size=args.batch_size),
-        "batched": lambda: generate_answers(model, tokenizer, prompts, args.max_tokens,
-                                            args.batch_size, args.repetition_penalty),
+        "plain": lambda: batch_all(reuse_prefix=False, prefill_batch_size=args.batch_size),
+        "batched": batch_all,
     }
     # Interleaved rounds, median per way: the machine is shared, single timings are noisy.
     times, outputs = {k: [] for k in runs}, {}
@@ -79,19 +96,20 @@ def main() -> None:
     n_tokens = sum(len(tokenizer.encode(a)) for a in batched)
     same = sum(a == b == c for a, b, c in zip(batched, single, plain))
     ratio = t_single / t_batched
-    print(f"{len(prompts)} prompts, batch {args.batch_size}, max_tokens {args.max_tokens}, "
+    which = "base model + adapter" if args.adapter else "base model"
+    print(f"{len(prompts)} prompts x {which}, batch {args.batch_size}, "
+          f"max_tokens {args.max_tokens}, "
           f"~{n_tokens} tokens generated; median of {args.rounds} interleaved rounds")
     print(f"one at a time        : {t_single:6.1f} s")
     print(f"batch_generate, plain: {t_plain:6.1f} s  ({t_single / t_plain:.1f}x)")
     print(f"batched (eval stage) : {t_batched:6.1f} s")
     print(f"speed-up             : {ratio:.1f}x (target >= {TARGET:.0f}x: "
-          f"{'MET' if ratio >= TARGET else 'NOT MET'}); identical answers {same}/{len(prompts)}")
+          f"{'MET' if ratio >= TARGET else 'NOT MET'}); identical answers {same}/{len(batched)}")
     if args.json:  # bench/run_all.py's contract: a flat dict of the measured figures
         import json
-        from pathlib import Path
 
         Path(args.json).write_text(json.dumps({
-            "prompts": len(prompts), "batch_size": args.batch_size,
+            "prompts": len(prompts), "models": len(models), "batch_size": args.batch_size,
             "max_tokens": args.max_tokens, "rounds": args.rounds, "generated_tokens": n_tokens,
             "single_s": round(t_single, 2), "plain_s": round(t_plain, 2),
             "batched_s": round(t_batched, 2), "plain_ratio": round(t_single / t_plain, 3),
