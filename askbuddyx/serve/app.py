@@ -326,11 +326,15 @@ def _name_param(body) -> str:
     return body["name"]
 
 
-def _known(registry: Registry, name: str) -> None:
+def _known(request: web.Request, name: str) -> Registry:
+    """The registry, once `name` is a registered adapter (404 otherwise); logs it as the model."""
+    registry = request.app[REGISTRY]
+    request["model"] = name
     if name not in registry.names():
         raise ApiError(404, f"No adapter named '{name}'. Registered: "
                             f"{', '.join(registry.names())}.", "invalid_request_error",
                        "name", "model_not_found")
+    return registry
 
 
 async def _admin(request: web.Request, fn, *args):
@@ -368,9 +372,7 @@ async def register_adapter(request: web.Request) -> web.Response:
 
 async def switch_adapter(request: web.Request) -> web.Response:
     name = _name_param(await _json_body(request))
-    registry = request.app[REGISTRY]
-    request["model"] = name
-    _known(registry, name)
+    registry = _known(request, name)
     seconds = await _admin(request, registry.switch, name)
     return web.json_response({"id": ASKBUDDYX, "adapter": registry.adapter_of(ASKBUDDYX),
                               "from": name, "seconds": round(seconds, 3)})
@@ -378,27 +380,21 @@ async def switch_adapter(request: web.Request) -> web.Response:
 
 async def load_adapter(request: web.Request) -> web.Response:
     name = request.match_info["name"]
-    registry = request.app[REGISTRY]
-    request["model"] = name
-    _known(registry, name)
+    registry = _known(request, name)
     seconds = await _admin(request, registry.load, name)
     return web.json_response({"id": name, "loaded": True, "seconds": round(seconds, 3)})
 
 
 async def unload_adapter(request: web.Request) -> web.Response:
     name = request.match_info["name"]
-    registry = request.app[REGISTRY]
-    request["model"] = name
-    _known(registry, name)
+    registry = _known(request, name)
     freed = await _admin(request, registry.unload, name)
     return web.json_response({"id": name, "loaded": False, "freed": freed})
 
 
 async def delete_adapter(request: web.Request) -> web.Response:
     name = request.match_info["name"]
-    registry = request.app[REGISTRY]
-    request["model"] = name
-    _known(registry, name)
+    registry = _known(request, name)
     await _admin(request, registry.unregister, name)
     return web.json_response({"id": name, "deleted": True})
 
