@@ -142,8 +142,12 @@ def pick_curated_holdout(curated: list, seed: int, count: int) -> list:
     the split was stratified, so format metrics stay comparable across versions. The embedded
     base model's build calls this too, so that it never pretrains on these prompts either.
     """
-    curated = list(curated)
-    random.Random(seed).shuffle(curated)
+    return _draw_holdout(list(curated), random.Random(seed), count)
+
+
+def _draw_holdout(curated: list, rng: random.Random, count: int) -> list:
+    """Shuffle `curated` in place with `rng` and return its first `count` records."""
+    rng.shuffle(curated)
     return curated[:count]
 
 
@@ -168,11 +172,10 @@ def stratified_split(records: list, val_fraction: float, seed: int, curated_hold
             f"{len(curated)} curated examples.",
             hint="Lower data.curated_holdout (0 when no source is curated).",
         )
-    # Same draw as pick_curated_holdout (which the base model's build uses); the generator
-    # goes on to shuffle train and val below.
+    # The draw of pick_curated_holdout (which the base model's build uses); the same
+    # generator goes on to shuffle train and val below.
     rng = random.Random(seed)
-    rng.shuffle(curated)
-    heldout = curated[:curated_holdout]
+    heldout = _draw_holdout(curated, rng, curated_holdout)
     held_ids = {id(r) for r in heldout}
     train, val = [], []
     for name, group in groups.items():
