@@ -73,7 +73,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)
+    args.argv = argv  # a command may rerun itself, e.g. on every rank of an mlx.launch run
     return args.func(args)
 
 

@@ -8,10 +8,11 @@ group size 64) built deterministically from the bundled datasets:
 1. a byte-level BPE tokenizer trained with `tokenizers` on our corpus, with Qwen's special
    tokens and a ChatML chat template;
 2. a Qwen2 model (`mlx_lm.models.qwen2`) pretrained briefly, with mlx-lm's own trainer, on
-   chats whose answers are *plain code* (no runnable-first headings, no fences): a function,
-   then a call, then asserts. The base emits code but not the AskBuddyX format, so the
-   adapter has something visible to learn. The prompts the pipeline holds out for the format
-   evaluation (`pick_curated_holdout`) are left out here too;
+   chats whose answers are plain code in ```python fences, as chat code models write them,
+   but with no runnable-first headings: a function, then a call, then asserts, each in its
+   own block. The base emits code but not the AskBuddyX format, so the adapter has something
+   visible to learn. The prompts the pipeline holds out for the format evaluation
+   (`pick_curated_holdout`) are left out here too;
 3. quantized to 4-bit with `mlx_lm.convert` (affine, group size 64, like the mlx-community
    release model), so LoRA wraps 4-bit layers (QLoRA) in both profiles. Only the tied
    embedding stays float32: see `quantize_all_but_embeddings`.
@@ -69,7 +70,7 @@ class TinyModelSpec:
     num_key_value_heads: int = 2
     intermediate_size: int = 192
     max_position_embeddings: int = 2048
-    pretrain_iters: int = 480
+    pretrain_iters: int = 600
     batch_size: int = 16
     learning_rate: float = 5.0e-3
     system_prompt_share: float = 0.25
@@ -86,15 +87,13 @@ class TinyModelSpec:
     q_group_size: int = 64
 
 
-def strip_to_plain_code(output: str) -> str:
-    """Turn a runnable-first answer into the plain code answer a generic model would give.
+def code_blocks(output: str) -> list[str]:
+    """The code of each section of a runnable-first answer: solution, usage, asserts.
 
-    Keeps the code of every section (solution, then usage, then the asserts) with no headings
-    and no fences, so the base model learns to write a function followed by a call and a check,
-    but never sees the format. Teaching the format is left to the adapter, as with a real base.
+    An answer without the format comes back whole, as one block.
     """
     if "### Solution" not in output:
-        return output
+        return [output.strip()] if output.strip() else []
     sections = output.split("### Solution", 1)[1].replace("### Sanity test", "### Usage")
     blocks = []
     for section in sections.split("### Usage"):
@@ -103,7 +102,20 @@ def strip_to_plain_code(output: str) -> str:
             section = section.split("\n", 1)[1] if "\n" in section else ""
         if section.strip():
             blocks.append(section.strip())
-    return "\n\n".join(blocks)
+    return blocks
+
+
+def base_answer(output: str, is_code: bool = True) -> str:
+    """Turn a runnable-first answer into the answer a generic chat code model would give.
+
+    Each block of code (solution, then usage, then the asserts) in its own ```python fence,
+    the way instruct models answer, but with no headings: the base writes a function, a call
+    and a check, and never sees the format. Teaching the headings is left to the adapter, as
+    with a real base. Prose answers (`is_code` False) stay as they are.
+    """
+    if "### Solution" not in output and not is_code:
+        return output
+    return "\n\n".join(f"```python\n{block}\n```" for block in code_blocks(output))
 
 
 def pretraining_chats(records: list[dict], seed: int, system_share: float) -> list[list[dict]]:
@@ -117,7 +129,8 @@ def pretraining_chats(records: list[dict], seed: int, system_share: float) -> li
     rng = random.Random(seed)
     chats = []
     for record in records:
-        answer = strip_to_plain_code(record["output"])
+        # Curated records carry an id; code_tasks records (all code) do not.
+        answer = base_answer(record["output"], is_code="id" not in record)
         if not answer:
             continue
         chat = [

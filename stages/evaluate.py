@@ -15,8 +15,10 @@ from askbuddyx.accel import maybe_reexec_with_openblas
 from askbuddyx.cli import run_main
 from askbuddyx.config import load_stage_params
 from askbuddyx.data.io import read_jsonl, write_json, write_jsonl
+from askbuddyx.train.distributed import is_main_rank, maybe_launch
 
-PARAMS = ("model.path", "eval.max_tokens", "eval.batch_size", "eval.repetition_penalty",
+PARAMS = ("model.path", "eval.processes", "eval.hostfile", "eval.max_tokens", "eval.batch_size",
+          "eval.repetition_penalty",
           "eval.humaneval_limit", "eval.samples", "eval.temperature", "eval.timeout_s",
           "eval.gate.format_metric", "eval.gate.min_format_rate", "eval.gate.max_pass_at_1_drop")
 
@@ -36,6 +38,12 @@ def main(argv=None):
     from askbuddyx.eval.run import build_cases, compare, evaluate_model
 
     p = load_stage_params(PARAMS)
+    # eval.processes > 1 (or a hostfile): this script runs on every rank via mlx.launch; each
+    # rank generates a share of the answers (askbuddyx/eval/distributed.py), rank 0 scores them
+    # and writes every output.
+    if maybe_launch(p["eval.processes"], p["eval.hostfile"], section="eval"):
+        return
+    main_rank = is_main_rank()
     problems = load_problems(p["eval.humaneval_limit"])
     cases = build_cases(read_jsonl(args.heldout), humaneval_problems=problems)
     limits = limits_for(p["eval.timeout_s"])
@@ -44,7 +52,10 @@ def main(argv=None):
         print(f"Evaluating {name} on {len(cases)} prompts ...", flush=True)
         results[name], records[name] = evaluate_model(
             p["model.path"], adapter, cases, p["eval.max_tokens"], p["eval.batch_size"],
-            p["eval.repetition_penalty"], p["eval.samples"], p["eval.temperature"], limits)
+            p["eval.repetition_penalty"], p["eval.samples"], p["eval.temperature"], limits,
+            score=main_rank)
+    if not main_rank:
+        return
     metrics = compare(results["base"], results["adapter"])
     metrics["settings"] = {"humaneval_problems": len(problems), "samples": p["eval.samples"],
                            "heldout_prompts": sum(c["suite"] == "format" for c in cases)}

@@ -42,3 +42,43 @@ def test_two_ranks_split_and_gather(tmp_path):
         assert [a["by"] for a in res["answers"]] == [i % 2 for i in range(7)]
         assert res["answers"][0]["text"] == "caf\u00e9 \u2713"
         assert len(res["seen"]) == len(rank_share(7, r, 2))
+
+
+def _eval_run(root, tmp_path, name, *extra):
+    import subprocess
+    import sys
+
+    out = tmp_path / f"{name}.jsonl"
+    proc = subprocess.run(
+        [sys.executable, "-m", "askbuddyx.cli", "eval", "run", "--suite", "humaneval",
+         "--humaneval-limit", "5", "--max-tokens", "24", "--batch-size", "8",
+         "--model", str(root / "assets/models/askbuddyx-tiny-qwen2-4bit"),
+         "--out", str(out), *extra],
+        cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return proc, [json.loads(line) for line in out.read_text().splitlines()]
+
+
+def test_eval_run_splits_generation_across_two_ranks(tmp_path, root):
+    """`askbuddyx eval run --processes 2`: both ranks generate, rank 0 alone scores and
+    prints; every problem is answered once, in order, as one process would answer it."""
+    one, one_rows = _eval_run(root, tmp_path, "one")
+    two, two_rows = _eval_run(root, tmp_path, "two", "--processes", "2")
+    assert "mlx.launch: 2 ranks" in two.stdout
+    assert two.stdout.count('"humaneval_pass_at_1"') == 1  # printed by rank 0 only
+    assert [r["task_id"] for r in two_rows] == [f"HumanEval/{i}" for i in range(5)]
+    # Greedy decoding of the same prompts: the split changes who answers, not the answers
+    # (a batch's padding can move a float's last bit, so allow one answer to differ).
+    same = sum(a["response"] == b["response"] for a, b in zip(one_rows, two_rows))
+    assert same >= 4, [(a["response"], b["response"]) for a, b in zip(one_rows, two_rows)]
+
+
+def test_eval_processes_is_validated_before_launching(tmp_path, root):
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-m", "askbuddyx.cli", "eval", "run", "--processes",
+                           "0", "--suite", "humaneval"], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 2 and "eval.processes is 0" in proc.stderr
+    assert "Traceback" not in proc.stderr

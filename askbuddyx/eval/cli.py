@@ -2,6 +2,7 @@
 
     askbuddyx eval run --model M [--adapter A] [--suite format|humaneval|sanity|all]
     askbuddyx eval run --endpoint http://127.0.0.1:8080 --model NAME [--suite ...]
+    askbuddyx eval run --model M --adapter A --processes 2     # generation split over 2 ranks
     askbuddyx eval score --responses answers.jsonl --suite humaneval|format
 
 `run` generates and scores, printing the metrics as JSON. Settings not given on the command
@@ -54,6 +55,10 @@ def cmd_run(args) -> int:
     from askbuddyx.eval.humaneval import load_problems
     from askbuddyx.eval.run import build_cases, evaluate_answerer, evaluate_model, suites_for
 
+    if launched_across_ranks(args):
+        return 0  # rank 0 printed the metrics
+    from askbuddyx.train.distributed import is_main_rank
+
     s = settings(args)
     suites = suites_for(args.suite)
     heldout = []
@@ -77,11 +82,32 @@ def cmd_run(args) -> int:
     else:
         rates, records = evaluate_model(args.model, args.adapter, cases, s["max_tokens"],
                                         s["batch_size"], s["repetition_penalty"], s["samples"],
-                                        s["temperature"], limits, args.workers)
+                                        s["temperature"], limits, args.workers,
+                                        score=is_main_rank())
+        if not is_main_rank():
+            return 0  # this rank generated its share of the answers; rank 0 scores them
     if args.out:
         write_jsonl(Path(args.out), records)
     print(json.dumps(rates, indent=2))
     return 0
+
+
+def launched_across_ranks(args) -> bool:
+    """`--processes N` / `--hostfile H`: run this same command on every rank with mlx.launch
+    (each rank generates a share of the answers, rank 0 scores and prints) and return True.
+    False inside a rank, or for one process: the caller does the work."""
+    from askbuddyx.train.distributed import in_worker, world_size
+
+    if args.endpoint and not in_worker() and (args.processes != 1 or args.hostfile):
+        raise AskBuddyXError("--processes/--hostfile split local generation across MLX ranks; "
+                             "with --endpoint the server generates.",
+                             hint="Drop --processes, or evaluate a local --model.")
+    world_size(args.processes, args.hostfile or "", "eval")  # validates before any launch
+    import askbuddyx.cli
+    from askbuddyx.train.distributed import maybe_launch
+
+    return maybe_launch(args.processes, args.hostfile or "",
+                        argv=[askbuddyx.cli.__file__, *args.argv], section="eval")
 
 
 def read_responses(path: str) -> list:
@@ -150,6 +176,10 @@ def register(sub) -> None:
     r.add_argument("--timeout-s", dest="timeout_s", type=float, default=None,
                    help="wall-clock limit per program in the sandbox")
     r.add_argument("--workers", type=int, default=None, help="parallel programs (default: cores)")
+    r.add_argument("--processes", type=int, default=1,
+                   help="split generation across N local MLX ranks (mlx.launch, ring backend)")
+    r.add_argument("--hostfile", default=None,
+                   help="mlx.launch hostfile: one rank per host entry (README \"Distributed\")")
     r.add_argument("--out", default=None, help="write per-prompt records to this JSONL")
     r.set_defaults(func=cmd_run)
 

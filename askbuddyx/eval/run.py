@@ -262,23 +262,38 @@ def score_cases(cases: list, answers: list, limits: Limits = DEFAULT_LIMITS,
 
 def mlx_answerer(model_path: str, adapter_path: str | None, max_tokens: int, batch_size: int,
                  repetition_penalty: float = 1.0):
-    """Load the model (with the adapter if given); returns (answer, model, tokenizer)."""
+    """Load the model (with the adapter if given); returns (answer, model, tokenizer).
+
+    Under `mlx.launch` (`askbuddyx eval run --processes N`, `eval.processes`), every rank
+    loads the model and `answer` splits the prompts across the ranks
+    (askbuddyx.eval.distributed): each rank generates its share and all get every answer.
+    """
+    from askbuddyx.eval.distributed import generate_across_ranks
     from askbuddyx.models import load_model
+    from askbuddyx.train.distributed import in_worker, rank
 
     model, tokenizer = load_model(model_path, adapter_path=adapter_path)
 
     def answer(prompts: list, temperature: float = 0.0, seed: int = 0) -> list:
-        return generate_answers(model, tokenizer, prompts, max_tokens, batch_size,
-                                repetition_penalty, temperature, seed)
+        def generate(share: list) -> list:
+            # Sampling: each rank its own seed, else ranks would draw the same samples.
+            rank_seed = seed + (rank() if temperature > 0 else 0)
+            return generate_answers(model, tokenizer, share, max_tokens, batch_size,
+                                    repetition_penalty, temperature, rank_seed)
+
+        if not in_worker():
+            return generate(prompts)
+        return generate_across_ranks(prompts, generate)
 
     return answer, model, tokenizer
 
 
 def evaluate_answerer(answer, cases: list, samples: int = 1, temperature: float = 0.8,
                       limits: Limits = DEFAULT_LIMITS, workers: int | None = None,
-                      seed: int = 0) -> tuple[dict, list]:
+                      seed: int = 0, score: bool = True) -> tuple[dict, list]:
     """Answer every case greedily (one batched call), sample HumanEval `samples` times when
-    samples > 1, then score everything."""
+    samples > 1, then score everything (unless `score` is False: the ranks other than 0 of
+    a distributed run only help generate)."""
     answers = answer([c["prompt"] for c in cases], 0.0, seed)
     sampled = None
     he_cases = [c for c in cases if c["suite"] == "humaneval"]
@@ -286,20 +301,24 @@ def evaluate_answerer(answer, cases: list, samples: int = 1, temperature: float 
         outs = answer([c["prompt"] for c in he_cases for _ in range(samples)], temperature, seed)
         sampled = {c["task_id"]: outs[i * samples:(i + 1) * samples]
                    for i, c in enumerate(he_cases)}
+    if not score:
+        return {}, []
     return score_cases(cases, answers, limits, workers, sampled)
 
 
 def evaluate_model(model_path: str, adapter_path: str | None, cases: list, max_tokens: int,
                    batch_size: int, repetition_penalty: float = 1.0, samples: int = 1,
                    temperature: float = 0.8, limits: Limits = DEFAULT_LIMITS,
-                   workers: int | None = None) -> tuple[dict, list]:
+                   workers: int | None = None, score: bool = True) -> tuple[dict, list]:
     """Evaluate base (+ adapter) with mlx-lm on `cases`; adds the teacher-forced heading
-    probability on held-out code prompts."""
+    probability on held-out code prompts. `score` False: generate only (see
+    evaluate_answerer)."""
     answer, model, tokenizer = mlx_answerer(model_path, adapter_path, max_tokens, batch_size,
                                             repetition_penalty)
-    rates, records = evaluate_answerer(answer, cases, samples, temperature, limits, workers)
+    rates, records = evaluate_answerer(answer, cases, samples, temperature, limits, workers,
+                                       score=score)
     fmt = [c for c in cases if expects_format(c)]
-    if fmt:
+    if fmt and score:
         rates["heading_token_prob_heldout"] = round(sum(
             heading_token_prob(model, tokenizer, c["prompt"], c["reference"]) for c in fmt)
             / len(fmt), 4)

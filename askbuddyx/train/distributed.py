@@ -62,18 +62,22 @@ def hostfile_hosts(hostfile: str | Path) -> tuple[list, str]:
     return hosts, backend
 
 
-def world_size(processes: int, hostfile: str = "") -> int:
-    """Number of ranks: the hostfile's hosts when there is a hostfile, else `processes`."""
+def world_size(processes: int, hostfile: str = "", section: str = "train") -> int:
+    """Number of ranks: the hostfile's hosts when there is a hostfile, else `processes`.
+
+    `section` names the params.yaml section (train, eval) in the error messages.
+    """
     if not isinstance(processes, int) or isinstance(processes, bool) or processes < 1:
-        raise AskBuddyXError(f"train.processes is {processes!r}; it must be an integer >= 1.",
-                             hint="Set train.processes: 1 (one process) or more.")
+        raise AskBuddyXError(f"{section}.processes is {processes!r}; it must be an integer >= 1.",
+                             hint=f"Set {section}.processes: 1 (one process) or more.")
     if not hostfile:
         return processes
     hosts, _ = hostfile_hosts(hostfile)
     if processes not in (1, len(hosts)):
         raise AskBuddyXError(
-            f"train.processes is {processes} but train.hostfile lists {len(hosts)} hosts.",
-            hint="With a hostfile, each host is one rank: leave train.processes at 1 or "
+            f"{section}.processes is {processes} but {section}.hostfile lists {len(hosts)} "
+            "hosts.",
+            hint=f"With a hostfile, each host is one rank: leave {section}.processes at 1 or "
             "list one host entry per process (repeat a host to run two there).")
     return len(hosts)
 
@@ -190,15 +194,17 @@ def launch(target: list, ranks: int, hostfile: str = "", backend: str | None = N
     print(f"mlx.launch: {len(codes)} local rank(s) finished", flush=True)
 
 
-def maybe_launch(processes: int, hostfile: str, batch_size: int, argv: list | None = None,
-                 ) -> bool:
+def maybe_launch(processes: int, hostfile: str, batch_size: int | None = None,
+                 argv: list | None = None, section: str = "train") -> bool:
     """In a stage's main: when more than one rank is asked and we are not a rank yet, run this
     same script (`argv`, default sys.argv) on every rank and return True (the caller returns:
-    rank 0 wrote the outputs). Else return False and let the caller do the work itself."""
-    ranks = world_size(processes, hostfile)
+    rank 0 wrote the outputs). Else return False and let the caller do the work itself.
+    `batch_size`, when given, must divide by the ranks (training splits every batch)."""
+    ranks = world_size(processes, hostfile, section)
     if in_worker() or (ranks == 1 and not hostfile):
         return False
-    validate_batch_size(batch_size, ranks)
+    if batch_size is not None:
+        validate_batch_size(batch_size, ranks)
     launch(list(argv or sys.argv), ranks, hostfile)
     return True
 
