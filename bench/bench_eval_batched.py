@@ -1,10 +1,11 @@
 """Bench: evaluation generation batched (mlx-lm batch_generate) vs one prompt at a time.
 
-    .venv/bin/python bench/bench_eval_batched.py [--prompts 40] [--max-tokens N] \
+    .venv/bin/python bench/bench_eval_batched.py [--prompts N] [--max-tokens N] \
         [--batch-size N] [--adapter outputs/adapters/dev]     (run from the repository root)
 
-Same prompts (the seed's sanity and compile prompts plus HumanEval prompts), same greedy
-decoding and repetition penalty as the evaluate stage, on the embedded base model. Batched:
+The evaluate stage's own prompts (the seed's sanity and compile prompts, the held-out format
+prompts, the first eval.humaneval_limit HumanEval problems: run `make run` first), same greedy
+decoding and repetition penalty as the stage, on the embedded base model and the adapter. Batched:
 `askbuddyx.eval.run.generate_answers` (what the stage uses). One at a time: mlx-lm's
 `generate` per prompt. Also shown: plain `batch_generate` on the whole batch (no prefix
 reuse, no length sorting), to separate what batching alone gives from what the stage's
@@ -22,11 +23,14 @@ from askbuddyx.config import load_yaml
 TARGET = 3.0
 MODEL = "assets/models/askbuddyx-tiny-qwen2-4bit"
 ADAPTER = "outputs/adapters/dev"
+HELDOUT = "data/processed/heldout.jsonl"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--prompts", type=int, default=40)  # ~ what the stage generates per model
+    parser.add_argument("--prompts", type=int, default=0,
+                        help="0 (default): the evaluate stage's own prompts, when "
+                        f"{HELDOUT} exists; N: sanity + compile + HumanEval prompts, N in all")
     # Defaults: the evaluate stage's own settings (params.yaml, embedded profile).
     stage = load_yaml("params.yaml")["eval"]
     parser.add_argument("--max-tokens", type=int, default=stage["max_tokens"])
@@ -50,9 +54,20 @@ def main() -> None:
     from askbuddyx.models import load_model
     from askbuddyx.prompting import build_messages
 
-    prompts = SANITY_PROMPTS + COMPILE_SMOKE_PROMPTS
-    prompts += [problem_prompt(p) for p in load_problems(max(0, args.prompts - len(prompts)))]
-    prompts = prompts[:args.prompts]
+    if Path(HELDOUT).is_file() and args.prompts == 0:
+        # The evaluate stage's own prompts: sanity, compile, held-out format prompts and the
+        # first eval.humaneval_limit HumanEval problems.
+        from askbuddyx.data.io import read_jsonl
+        from askbuddyx.eval.run import build_cases
+
+        cases = build_cases(read_jsonl(HELDOUT),
+                            humaneval_problems=load_problems(stage["humaneval_limit"]))
+        prompts = [c["prompt"] for c in cases]
+    else:
+        prompts = SANITY_PROMPTS + COMPILE_SMOKE_PROMPTS
+        n = args.prompts or 40
+        prompts += [problem_prompt(p) for p in load_problems(max(0, n - len(prompts)))]
+        prompts = prompts[:n]
     # Like the evaluate stage: the same prompts through the base model, then the adapter.
     models = [load_model(args.model)]
     if args.adapter:
