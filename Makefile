@@ -22,13 +22,13 @@ test: $(STAMP)  ## ruff + pytest, offline
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
 
-test-rebuild: $(STAMP)  ## rebuild the embedded base model and compare bytes (~12 min)
+test-rebuild: $(STAMP)  ## rebuild the embedded base model and compare bytes (~30 min)
 	ASKBUDDYX_REBUILD_TEST=1 $(BIN)/python -m pytest -q tests/test_tiny_model.py
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[dev]'
+	$(BIN)/python -m pip install -q -c constraints.txt -e '.[dev]'
 	-@bash scripts/install_openblas.sh
 	-@bash scripts/install_torch_cpu.sh $(BIN)/python
 	touch $(STAMP)

@@ -8,12 +8,20 @@ does when it can) exports the same `cblas_*` symbols; preloading it makes MLX's 
 
 Set `ASKBUDDYX_BLAS=reference` to keep the bundled BLAS. Results are deterministic either way,
 but bytes differ between the two, so the committed `dvc.lock` is made with OpenBLAS.
+
+OpenBLAS picks its kernels by CPU model, and each kernel rounds float32 sums in its own
+order: the same seed gave three different `adapters.safetensors` with the Cooperlake,
+SkylakeX and Haswell kernels on one machine. So on x86-64 we pin the Haswell (AVX2) kernels,
+which every x86-64 CPU of the last decade runs, and a fresh clone on another CPU model gets
+the committed bytes. Set `OPENBLAS_CORETYPE` yourself to override (e.g. SkylakeX: a few
+percent faster on AVX-512 CPUs, other bytes).
 On macOS (Metal, Accelerate) and with CUDA this does nothing.
 """
 
 from __future__ import annotations
 
 import os
+import platform
 import sys
 from pathlib import Path
 
@@ -23,6 +31,7 @@ OPENBLAS_CANDIDATES = (
     "/usr/lib64/libopenblas.so.0",
 )
 _MARK = "ASKBUDDYX_BLAS_REEXEC"
+PINNED_X86_CORETYPE = "Haswell"
 
 
 def find_openblas() -> str | None:
@@ -36,7 +45,10 @@ def blas_in_use() -> str:
     """'openblas' when this process preloads OpenBLAS, else 'reference' (or 'native' off Linux)."""
     if not sys.platform.startswith("linux"):
         return "native"
-    return "openblas" if "openblas" in os.environ.get("LD_PRELOAD", "") else "reference"
+    if "openblas" not in os.environ.get("LD_PRELOAD", ""):
+        return "reference"
+    core = os.environ.get("OPENBLAS_CORETYPE")
+    return f"openblas ({core})" if core else "openblas"
 
 
 def maybe_reexec_with_openblas() -> None:
@@ -56,5 +68,8 @@ def maybe_reexec_with_openblas() -> None:
     # One BLAS thread: MLX runs its own CPU threads; on 2 cores a second BLAS thread only
     # contends (measured: same speed or slower), and one thread keeps results byte-stable.
     env.setdefault("OPENBLAS_NUM_THREADS", "1")
+    # One kernel set on every x86-64 CPU, so the bytes do not depend on the CPU model.
+    if platform.machine() in ("x86_64", "AMD64"):
+        env.setdefault("OPENBLAS_CORETYPE", PINNED_X86_CORETYPE)
     argv = list(getattr(sys, "orig_argv", []) or [sys.executable, *sys.argv])
     os.execve(sys.executable, [sys.executable, *argv[1:]], env)

@@ -1,6 +1,6 @@
 """`askbuddyx <command>`: what users run by hand, outside DVC.
 
-    askbuddyx build-base-model [--output DIR]     rebuild the embedded tiny Qwen2 (about 12 min)
+    askbuddyx build-base-model [--output DIR]     rebuild the embedded tiny Qwen2 (about 30 min)
     askbuddyx eval run --model M [--adapter A]    sanity/format/HumanEval suites, JSON on stdout
     askbuddyx eval score --responses F --suite S  score answers made elsewhere
     askbuddyx serve [--model M] [--adapter A]     OpenAI-compatible server + chat page

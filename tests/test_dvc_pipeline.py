@@ -54,3 +54,27 @@ def test_metrics_are_small_uncached_files(dvc):
 def test_pipeline_order(dvc):
     assert list(dvc["stages"]) == ["fetch_model", "fetch_data", "prepare_data", "build_text",
                                    "train", "evaluate", "bundle", "publish"]
+
+
+def test_constraints_pin_versions_the_project_accepts(root):
+    """constraints.txt pins exact versions (reproducible bytes) that pyproject's ranges allow,
+    and the Makefile installs with it: a pin outside a range would make `make` fail to resolve."""
+    from packaging.requirements import Requirement
+
+    tomllib = pytest.importorskip("tomllib")  # Python 3.11+
+
+    deps = tomllib.loads((root / "pyproject.toml").read_text())["project"]["dependencies"]
+    ranges = {}
+    for dep in deps:
+        req = Requirement(dep)
+        ranges.setdefault(req.name.lower(), []).append(req.specifier)
+    pins = [Requirement(line.split("#")[0]) for line in
+            (root / "constraints.txt").read_text().splitlines()
+            if line.split("#")[0].strip()]
+    assert {p.name.lower() for p in pins} >= {"mlx", "mlx-lm"}
+    for pin in pins:
+        (version,) = [s.version for s in pin.specifier]
+        assert str(pin.specifier) == f"=={version}", f"{pin} is not an exact pin"
+        for spec in ranges.get(pin.name.lower(), []):
+            assert spec.contains(version), f"{pin} is outside pyproject's {spec}"
+    assert "-c constraints.txt" in (root / "Makefile").read_text()

@@ -1,6 +1,6 @@
 """The committed embedded base model is exactly what its build script makes.
 
-The full rebuild takes about 20 minutes on a 2-core CPU, so it runs with `make test-rebuild`
+The full rebuild takes about 30 minutes on a 2-core CPU, so it runs with `make test-rebuild`
 (or ASKBUDDYX_REBUILD_TEST=1 pytest), not in every `make test`.
 """
 
@@ -44,13 +44,13 @@ def test_committed_model_is_a_quantized_qwen2(root):
 
 
 @pytest.mark.skipif(os.environ.get("ASKBUDDYX_REBUILD_TEST") != "1",
-                    reason="takes ~20 min: run `make test-rebuild`")
+                    reason="takes ~30 min: run `make test-rebuild`")
 def test_rebuild_gives_the_committed_bytes(tmp_path, root):
     """Through the CLI, in its own process: it preloads the same BLAS as the committed build."""
     committed = root / "assets/models/askbuddyx-tiny-qwen2-4bit"
     out = subprocess.run([sys.executable, "-m", "askbuddyx.cli", "build-base-model", "--output",
                           str(tmp_path / "model")], cwd=root, capture_output=True, text=True,
-                         timeout=2400)
+                         timeout=3600)
     assert out.returncode == 0, out.stderr[-3000:]
     names = sorted(p.name for p in committed.iterdir())
     assert sorted(p.name for p in (tmp_path / "model").iterdir()) == names
