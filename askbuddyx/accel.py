@@ -51,6 +51,22 @@ def blas_in_use() -> str:
     return f"openblas ({core})" if core else "openblas"
 
 
+def openblas_environ(env: dict, lib: str) -> dict:
+    """`env` with OpenBLAS `lib` preloaded as our commands run it: one thread, pinned kernels.
+
+    Benchmarks give the raw mlx-lm CLI this same environment, so both sides compute alike.
+    """
+    env = dict(env)
+    env["LD_PRELOAD"] = ":".join(p for p in (lib, env.get("LD_PRELOAD", "")) if p)
+    # One BLAS thread: MLX runs its own CPU threads; on 2 cores a second BLAS thread only
+    # contends (measured: same speed or slower), and one thread keeps results byte-stable.
+    env.setdefault("OPENBLAS_NUM_THREADS", "1")
+    # One kernel set on every x86-64 CPU, so the bytes do not depend on the CPU model.
+    if platform.machine() in ("x86_64", "AMD64"):
+        env.setdefault("OPENBLAS_CORETYPE", PINNED_X86_CORETYPE)
+    return env
+
+
 def maybe_reexec_with_openblas() -> None:
     """Re-exec the current Python command with OpenBLAS preloaded, when useful and possible."""
     if not sys.platform.startswith("linux") or os.environ.get("ASKBUDDYX_BLAS") == "reference":
@@ -62,14 +78,7 @@ def maybe_reexec_with_openblas() -> None:
     lib = find_openblas()
     if lib is None:
         return
-    env = dict(os.environ)
-    env["LD_PRELOAD"] = ":".join(p for p in (lib, env.get("LD_PRELOAD", "")) if p)
+    env = openblas_environ(dict(os.environ), lib)
     env[_MARK] = "1"
-    # One BLAS thread: MLX runs its own CPU threads; on 2 cores a second BLAS thread only
-    # contends (measured: same speed or slower), and one thread keeps results byte-stable.
-    env.setdefault("OPENBLAS_NUM_THREADS", "1")
-    # One kernel set on every x86-64 CPU, so the bytes do not depend on the CPU model.
-    if platform.machine() in ("x86_64", "AMD64"):
-        env.setdefault("OPENBLAS_CORETYPE", PINNED_X86_CORETYPE)
     argv = list(getattr(sys, "orig_argv", []) or [sys.executable, *sys.argv])
     os.execve(sys.executable, [sys.executable, *argv[1:]], env)

@@ -34,14 +34,13 @@ def write_json(path: str | None, figures: dict) -> None:
 def env(openblas: bool = True) -> dict:
     """Subprocess environment: the venv first on PATH, offline hub; with `openblas`, OpenBLAS
     preloaded exactly as askbuddyx.accel does it for our own commands."""
-    from askbuddyx.accel import find_openblas
+    from askbuddyx.accel import find_openblas, openblas_environ
 
     e = dict(os.environ, HF_HUB_OFFLINE="1", DVC_NO_ANALYTICS="1", PYTHONUNBUFFERED="1",
              PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
     lib = find_openblas()
     if openblas and lib and "openblas" not in e.get("LD_PRELOAD", ""):
-        e["LD_PRELOAD"] = ":".join(p for p in (lib, e.get("LD_PRELOAD", "")) if p)
-        e.setdefault("OPENBLAS_NUM_THREADS", "1")
+        e = openblas_environ(e, lib)
     return e
 
 

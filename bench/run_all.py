@@ -27,7 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 # (name, arguments kept small for the time budget, timeout in seconds); issue numbering.
 BENCHES = [
-    ("train", ["--iters", "60", "--rounds", "4"], 540),           # 1 stage vs mlx_lm lora
+    ("train", ["--iters", "40", "--rounds", "3"], 540),           # 1 stage vs mlx_lm lora
     ("distributed", ["--iters", "16", "--rounds", "2"], 360),     # 2 processes vs 1
     ("eval_batched", [], 300),                                    # 3 batched vs one at a time
     ("serve", [], 300),                                           # 4 server, 1 vs 8 clients
