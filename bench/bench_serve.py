@@ -33,7 +33,7 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from askbuddyx.accel import find_openblas  # noqa: E402
+from askbuddyx.accel import find_openblas, openblas_environ  # noqa: E402
 from askbuddyx.prompting import SYSTEM_PROMPT  # noqa: E402
 
 TASKS = [
@@ -58,8 +58,7 @@ def bench_env() -> dict:
     env = dict(os.environ, HF_HUB_OFFLINE="1", PYTHONUNBUFFERED="1")
     lib = find_openblas()
     if lib and "openblas" not in env.get("LD_PRELOAD", ""):
-        env["LD_PRELOAD"] = ":".join(p for p in (lib, env.get("LD_PRELOAD", "")) if p)
-        env.setdefault("OPENBLAS_NUM_THREADS", "1")
+        env = openblas_environ(env, lib)
     return env
 
 
