@@ -9,7 +9,10 @@ decoding and repetition penalty as the stage, on the embedded base model and the
 `askbuddyx.eval.run.generate_answers` (what the stage uses). One at a time: mlx-lm's
 `generate` per prompt. Also shown: plain `batch_generate` on the whole batch (no prefix
 reuse, no length sorting), to separate what batching alone gives from what the stage's
-shared-system-prompt cache and length-sorted prefill add. Target: batched >= 3x faster.
+shared-system-prompt cache and length-sorted prefill add. Both ways use the stage's weights:
+float32 on MLX's CPU backend (`eval.dequantize: auto`); when they are, the stage's batched
+path is also timed with the 4-bit weights as loaded, to show what dequantizing adds.
+Target: batched >= 3x faster.
 """
 
 import argparse
@@ -37,6 +40,8 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=stage["batch_size"])
     parser.add_argument("--repetition-penalty", type=float,
                         default=stage["repetition_penalty"])
+    parser.add_argument("--dequantize", choices=["auto", "true", "false"],
+                        default=str(stage["dequantize"]).lower())
     parser.add_argument("--model", default=MODEL)
     parser.add_argument("--adapter", default=ADAPTER if Path(ADAPTER).is_dir() else "",
                         help="the stage generates with the base model and with the adapter; "
@@ -51,7 +56,7 @@ def main() -> None:
     from askbuddyx.eval.humaneval import load_problems, problem_prompt
     from askbuddyx.eval.prompts import COMPILE_SMOKE_PROMPTS, SANITY_PROMPTS
     from askbuddyx.eval.run import generate_answers
-    from askbuddyx.models import load_model
+    from askbuddyx.models import dequantize_for_generation, load_model, wants_float_weights
     from askbuddyx.prompting import build_messages
 
     if Path(HELDOUT).is_file() and args.prompts == 0:
@@ -69,11 +74,15 @@ def main() -> None:
         prompts += [problem_prompt(p) for p in load_problems(max(0, n - len(prompts)))]
         prompts = prompts[:n]
     # Like the evaluate stage: the same prompts through the base model, then the adapter.
-    models = [load_model(args.model)]
-    if args.adapter:
-        models.append(load_model(args.model, adapter_path=args.adapter))
+    adapters = [None, args.adapter] if args.adapter else [None]
+    models = [load_model(args.model, adapter_path=a) for a in adapters]
+    loaded = []  # the 4-bit weights as loaded, when the stage dequantizes
+    if wants_float_weights(args.dequantize):
+        loaded = [load_model(args.model, adapter_path=a) for a in adapters]
+        if not all([dequantize_for_generation(m) for m, _ in models]):
+            loaded = []  # nothing was quantized
     tokenizer = models[0][1]
-    for model, tok in models:
+    for model, tok in models + loaded:
         generate_answers(model, tok, prompts[:2], 8, 2)  # warm up both code paths
     processors = make_logits_processors(repetition_penalty=args.repetition_penalty)
 
@@ -87,8 +96,8 @@ def main() -> None:
                                     logits_processors=processors))
         return out
 
-    def batch_all(**kwargs):
-        return [answer for model, tok in models
+    def batch_all(weights=models, **kwargs):
+        return [answer for model, tok in weights
                 for answer in generate_answers(model, tok, prompts, args.max_tokens,
                                                args.batch_size, args.repetition_penalty,
                                                **kwargs)]
@@ -98,6 +107,8 @@ def main() -> None:
         "plain": lambda: batch_all(reuse_prefix=False, prefill_batch_size=args.batch_size),
         "batched": batch_all,
     }
+    if loaded:
+        runs["batched_4bit"] = lambda: batch_all(loaded)
     # Interleaved rounds, median per way: the machine is shared, single timings are noisy.
     times, outputs = {k: [] for k in runs}, {}
     for _ in range(args.rounds):
@@ -105,8 +116,9 @@ def main() -> None:
             start = time.perf_counter()
             outputs[name] = fn()
             times[name].append(time.perf_counter() - start)
-    t_single, t_plain, t_batched = (statistics.median(times[k]) for k in runs)
-    single, plain, batched = (outputs[k] for k in runs)
+    t_single, t_plain, t_batched = (statistics.median(times[k]) for k in list(runs)[:3])
+    single, plain, batched = (outputs[k] for k in list(runs)[:3])
+    t_4bit = statistics.median(times["batched_4bit"]) if loaded else None
 
     n_tokens = sum(len(tokenizer.encode(a)) for a in batched)
     same = sum(a == b == c for a, b, c in zip(batched, single, plain))
@@ -117,8 +129,13 @@ def main() -> None:
           f"~{n_tokens} tokens generated; median of {args.rounds} interleaved rounds")
     print(f"one at a time        : {t_single:6.1f} s")
     print(f"batch_generate, plain: {t_plain:6.1f} s  ({t_single / t_plain:.1f}x)")
-    print(f"batched (eval stage) : {t_batched:6.1f} s")
-    print(f"speed-up             : {ratio:.1f}x (target >= {TARGET:.0f}x: "
+    print(f"batched (eval stage) : {t_batched:6.1f} s"
+          + (" (float32 weights: eval.dequantize)" if loaded else ""))
+    if loaded:
+        print(f"  same, 4-bit weights: {t_4bit:6.1f} s  ({t_single / t_4bit:.1f}x); "
+              f"identical answers {sum(a == b for a, b in zip(batched, outputs['batched_4bit']))}"
+              f"/{len(batched)}")
+    print(f"speed-up             : {ratio:.2f}x (target >= {TARGET:.0f}x: "
           f"{'MET' if ratio >= TARGET else 'NOT MET'}); identical answers {same}/{len(batched)}")
     if args.json:  # bench/run_all.py's contract: a flat dict of the measured figures
         import json
@@ -128,6 +145,8 @@ def main() -> None:
             "max_tokens": args.max_tokens, "rounds": args.rounds, "generated_tokens": n_tokens,
             "single_s": round(t_single, 2), "plain_s": round(t_plain, 2),
             "batched_s": round(t_batched, 2), "plain_ratio": round(t_single / t_plain, 3),
+            "float_weights": bool(loaded),
+            "batched_4bit_s": round(t_4bit, 2) if loaded else None,
             "ratio": round(ratio, 3), "target": TARGET, "met": ratio >= TARGET,
             "identical_answers": same}, indent=2) + "\n")
 

@@ -34,6 +34,7 @@ BENCHES = [
     ("dvc", ["--rounds", "3"], 300),                              # 5 no-op repro, eval change
     ("prepare", [], 180),                                         # 6 20,000 records
     ("sandbox", [], 240),                                         # 7 sandbox throughput
+    ("cpu_matmul", [], 60),             # why eval.dequantize: 4-bit vs float32 matmul, 1/40 rows
 ]
 
 

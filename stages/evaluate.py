@@ -18,7 +18,7 @@ from askbuddyx.data.io import read_jsonl, write_json, write_jsonl
 from askbuddyx.train.distributed import is_main_rank, maybe_launch
 
 PARAMS = ("model.path", "eval.processes", "eval.hostfile", "eval.max_tokens", "eval.batch_size",
-          "eval.repetition_penalty",
+          "eval.repetition_penalty", "eval.dequantize",
           "eval.humaneval_limit", "eval.samples", "eval.temperature", "eval.timeout_s",
           "eval.gate.format_metric", "eval.gate.min_format_rate", "eval.gate.max_pass_at_1_drop")
 
@@ -53,7 +53,7 @@ def main(argv=None):
         results[name], records[name] = evaluate_model(
             p["model.path"], adapter, cases, p["eval.max_tokens"], p["eval.batch_size"],
             p["eval.repetition_penalty"], p["eval.samples"], p["eval.temperature"], limits,
-            score=main_rank)
+            score=main_rank, dequantize=p["eval.dequantize"])
     if not main_rank:
         return
     metrics = compare(results["base"], results["adapter"])

@@ -22,3 +22,44 @@ def test_prefix_reuse_and_sorting_give_the_same_greedy_answers(root):
                              prefill_batch_size=3)
     fast = generate_answers(model, tokenizer, prompts, 24, 3, 1.3, prefill_batch_size=2)
     assert fast == plain and all(plain)
+
+
+def test_float_weights_for_generation_keep_the_greedy_answers(root):
+    """eval.dequantize: the adapter's quantized base becomes float32 (LoRA layers too) and
+    greedy answers stay those of the 4-bit weights; a second call has nothing to do."""
+    import mlx.core as mx
+    import mlx.nn as nn
+    from mlx.utils import tree_flatten
+    from mlx_lm.tuner.lora import LoRALinear
+    from mlx_lm.tuner.utils import linear_to_lora_layers
+
+    from askbuddyx.models import dequantize_for_generation, load_model
+
+    model, tokenizer = load_model(str(root / "assets/models/askbuddyx-tiny-qwen2-4bit"))
+    linear_to_lora_layers(model, 2, {"rank": 4, "scale": 10.0, "dropout": 0.0})
+    # A trained adapter's lora_b is not zero: make these LoRA layers change the answers too.
+    for _, m in model.named_modules():
+        if isinstance(m, LoRALinear):
+            m.lora_b = mx.random.normal(m.lora_b.shape, key=mx.random.key(0)) * 0.05
+    prompts = ["Write a Python function to reverse a string", "What is a list comprehension?"]
+    quantized = generate_answers(model, tokenizer, prompts, 24, 2, 1.2)
+    assert dequantize_for_generation(model) is True
+    assert not [name for name, m in model.named_modules()
+                if isinstance(m, (nn.QuantizedLinear, nn.QuantizedEmbedding))]
+    assert {v.dtype for _, v in tree_flatten(model.parameters())} == {mx.float32}
+    assert generate_answers(model, tokenizer, prompts, 24, 2, 1.2) == quantized
+    assert dequantize_for_generation(model) is False
+
+
+def test_dequantize_setting_is_checked():
+    import mlx.core as mx
+    import pytest
+
+    from askbuddyx.errors import AskBuddyXError
+    from askbuddyx.models import wants_float_weights
+
+    assert wants_float_weights(True) and wants_float_weights("true")
+    assert not wants_float_weights(False) and not wants_float_weights("False")
+    assert wants_float_weights("auto") == (mx.default_device() == mx.cpu)
+    with pytest.raises(AskBuddyXError, match="auto, true or false"):
+        wants_float_weights("sometimes")

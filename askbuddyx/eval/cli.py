@@ -23,7 +23,8 @@ DEFAULT_BASE_MODEL_DIR = "assets/models/askbuddyx-tiny-qwen2-4bit"
 DEFAULT_HELDOUT = "data/processed/heldout.jsonl"
 # Built-in defaults; params.yaml (when present) and then the command line override them.
 DEFAULTS = {"max_tokens": 320, "batch_size": 16, "repetition_penalty": 1.0,
-            "humaneval_limit": 20, "samples": 1, "temperature": 0.8, "timeout_s": 10.0}
+            "dequantize": "auto", "humaneval_limit": 20, "samples": 1, "temperature": 0.8,
+            "timeout_s": 10.0}
 
 
 def settings(args, params_file: str = "params.yaml") -> dict:
@@ -83,7 +84,7 @@ def cmd_run(args) -> int:
         rates, records = evaluate_model(args.model, args.adapter, cases, s["max_tokens"],
                                         s["batch_size"], s["repetition_penalty"], s["samples"],
                                         s["temperature"], limits, args.workers,
-                                        score=is_main_rank())
+                                        score=is_main_rank(), dequantize=s["dequantize"])
         if not is_main_rank():
             return 0  # this rank generated its share of the answers; rank 0 scores them
     if args.out:
@@ -173,6 +174,9 @@ def register(sub) -> None:
     r.add_argument("--max-tokens", dest="max_tokens", type=int, default=None)
     r.add_argument("--batch-size", dest="batch_size", type=int, default=None)
     r.add_argument("--repetition-penalty", dest="repetition_penalty", type=float, default=None)
+    r.add_argument("--dequantize", choices=["auto", "true", "false"], default=None,
+                   help="generate with float32 weights (auto: on MLX's CPU backend only, "
+                   "whose 4-bit matmul does not batch)")
     r.add_argument("--timeout-s", dest="timeout_s", type=float, default=None,
                    help="wall-clock limit per program in the sandbox")
     r.add_argument("--workers", type=int, default=None, help="parallel programs (default: cores)")

@@ -261,18 +261,24 @@ def score_cases(cases: list, answers: list, limits: Limits = DEFAULT_LIMITS,
 
 
 def mlx_answerer(model_path: str, adapter_path: str | None, max_tokens: int, batch_size: int,
-                 repetition_penalty: float = 1.0):
+                 repetition_penalty: float = 1.0, dequantize="auto"):
     """Load the model (with the adapter if given); returns (answer, model, tokenizer).
+
+    `dequantize` ("auto", True, False; `eval.dequantize`): generate with float32 weights,
+    by default on MLX's CPU backend only, whose quantized matmul does not batch
+    (askbuddyx.models.dequantize_for_generation).
 
     Under `mlx.launch` (`askbuddyx eval run --processes N`, `eval.processes`), every rank
     loads the model and `answer` splits the prompts across the ranks
     (askbuddyx.eval.distributed): each rank generates its share and all get every answer.
     """
     from askbuddyx.eval.distributed import generate_across_ranks
-    from askbuddyx.models import load_model
+    from askbuddyx.models import dequantize_for_generation, load_model, wants_float_weights
     from askbuddyx.train.distributed import in_worker, rank
 
     model, tokenizer = load_model(model_path, adapter_path=adapter_path)
+    if wants_float_weights(dequantize):
+        dequantize_for_generation(model)
 
     def answer(prompts: list, temperature: float = 0.0, seed: int = 0) -> list:
         def generate(share: list) -> list:
@@ -309,12 +315,13 @@ def evaluate_answerer(answer, cases: list, samples: int = 1, temperature: float 
 def evaluate_model(model_path: str, adapter_path: str | None, cases: list, max_tokens: int,
                    batch_size: int, repetition_penalty: float = 1.0, samples: int = 1,
                    temperature: float = 0.8, limits: Limits = DEFAULT_LIMITS,
-                   workers: int | None = None, score: bool = True) -> tuple[dict, list]:
+                   workers: int | None = None, score: bool = True,
+                   dequantize="auto") -> tuple[dict, list]:
     """Evaluate base (+ adapter) with mlx-lm on `cases`; adds the teacher-forced heading
     probability on held-out code prompts. `score` False: generate only (see
     evaluate_answerer)."""
     answer, model, tokenizer = mlx_answerer(model_path, adapter_path, max_tokens, batch_size,
-                                            repetition_penalty)
+                                            repetition_penalty, dequantize)
     rates, records = evaluate_answerer(answer, cases, samples, temperature, limits, workers,
                                        score=score)
     fmt = [c for c in cases if expects_format(c)]
