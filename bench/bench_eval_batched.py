@@ -127,10 +127,11 @@ def main() -> None:
     print(f"{len(prompts)} prompts x {which}, batch {args.batch_size}, "
           f"max_tokens {args.max_tokens}, "
           f"~{n_tokens} tokens generated; median of {args.rounds} interleaved rounds")
-    print(f"one at a time        : {t_single:6.1f} s")
+    rounds = {k: ", ".join(f"{t:.1f}" for t in v) for k, v in times.items()}
+    print(f"one at a time        : {t_single:6.1f} s  (rounds: {rounds['single']})")
     print(f"batch_generate, plain: {t_plain:6.1f} s  ({t_single / t_plain:.1f}x)")
-    print(f"batched (eval stage) : {t_batched:6.1f} s"
-          + (" (float32 weights: eval.dequantize)" if loaded else ""))
+    print(f"batched (eval stage) : {t_batched:6.1f} s  (rounds: {rounds['batched']})"
+          + ("; float32 weights (eval.dequantize)" if loaded else ""))
     if loaded:
         print(f"  same, 4-bit weights: {t_4bit:6.1f} s  ({t_single / t_4bit:.1f}x); "
               f"identical answers {sum(a == b for a, b in zip(batched, outputs['batched_4bit']))}"
@@ -145,6 +146,7 @@ def main() -> None:
             "max_tokens": args.max_tokens, "rounds": args.rounds, "generated_tokens": n_tokens,
             "single_s": round(t_single, 2), "plain_s": round(t_plain, 2),
             "batched_s": round(t_batched, 2), "plain_ratio": round(t_single / t_plain, 3),
+            "single_runs_s": rounds["single"], "batched_runs_s": rounds["batched"],
             "float_weights": bool(loaded),
             "batched_4bit_s": round(t_4bit, 2) if loaded else None,
             "ratio": round(ratio, 3), "target": TARGET, "met": ratio >= TARGET,
