@@ -109,7 +109,7 @@ def load_tokenizer(model: str):
         raise
 
 
-def wants_float_weights(mode) -> bool:
+def wants_float_weights(mode: str | bool) -> bool:
     """Resolve `eval.dequantize`: "auto" (only on MLX's CPU backend), True or False."""
     if isinstance(mode, str) and mode.lower() in ("true", "false"):
         mode = mode.lower() == "true"
@@ -127,12 +127,13 @@ def dequantize_for_generation(model) -> bool:
     """Turn the quantized layers of a loaded model (LoRA-wrapped ones too) into float32, in
     place, for generation. Returns whether there was anything to dequantize.
 
-    Why: MLX's CPU backend multiplies quantized weights one row at a time (mlx 0.32, 2-core
-    Xeon, a 4864x896 4-bit layer of Qwen2.5-0.5B: 42 ms for 1 row and 1.4 s for 40; the same
-    weights in float32: 2.8 ms and 6 ms), so a batch of 40 answers costs 40 single ones and
-    batching gains little. The float32 weights are the exact dequantized values; only the
-    order of summation differs. Costs memory, 8x the 4-bit size (0.5B parameters: 2 GB), so
-    only where it pays: Metal and CUDA have fast quantized kernels (`wants_float_weights`).
+    Why: MLX's CPU backend multiplies quantized weights about one row at a time
+    (bench/bench_cpu_matmul.py, mlx 0.32 on a 2-core Xeon, a 4864x896 4-bit layer of
+    Qwen2.5-0.5B: 13x slower than float32 for 1 row, 215x for 40), so a batch of 40 answers
+    costs about 40 single ones and batching gains little. The float32 weights are the exact
+    dequantized values; only the order of summation differs. Costs memory, 8x the 4-bit size
+    (0.5B parameters: 2 GB), so only where it pays: Metal and CUDA have fast quantized
+    kernels (`wants_float_weights`).
     """
     import mlx.core as mx
     import mlx.nn as nn

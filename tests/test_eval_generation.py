@@ -63,3 +63,17 @@ def test_dequantize_setting_is_checked():
     assert wants_float_weights("auto") == (mx.default_device() == mx.cpu)
     with pytest.raises(AskBuddyXError, match="auto, true or false"):
         wants_float_weights("sometimes")
+
+
+def test_eval_run_dequantize_flag_overrides_params(tmp_path, monkeypatch, root):
+    """`askbuddyx eval run --dequantize false` beats params.yaml's eval.dequantize."""
+    import shutil
+
+    from askbuddyx.cli import build_parser
+    from askbuddyx.eval.cli import settings
+
+    shutil.copy(root / "params.yaml", tmp_path / "params.yaml")
+    monkeypatch.chdir(tmp_path)
+    parse = build_parser().parse_args
+    assert settings(parse(["eval", "run"]))["dequantize"] == "auto"  # from params.yaml
+    assert settings(parse(["eval", "run", "--dequantize", "false"]))["dequantize"] == "false"

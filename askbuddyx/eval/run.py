@@ -261,7 +261,7 @@ def score_cases(cases: list, answers: list, limits: Limits = DEFAULT_LIMITS,
 
 
 def mlx_answerer(model_path: str, adapter_path: str | None, max_tokens: int, batch_size: int,
-                 repetition_penalty: float = 1.0, dequantize="auto"):
+                 repetition_penalty: float = 1.0, dequantize: str | bool = "auto"):
     """Load the model (with the adapter if given); returns (answer, model, tokenizer).
 
     `dequantize` ("auto", True, False; `eval.dequantize`): generate with float32 weights,
@@ -316,7 +316,7 @@ def evaluate_model(model_path: str, adapter_path: str | None, cases: list, max_t
                    batch_size: int, repetition_penalty: float = 1.0, samples: int = 1,
                    temperature: float = 0.8, limits: Limits = DEFAULT_LIMITS,
                    workers: int | None = None, score: bool = True,
-                   dequantize="auto") -> tuple[dict, list]:
+                   dequantize: str | bool = "auto") -> tuple[dict, list]:
     """Evaluate base (+ adapter) with mlx-lm on `cases`; adds the teacher-forced heading
     probability on held-out code prompts. `score` False: generate only (see
     evaluate_answerer)."""
