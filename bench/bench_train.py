@@ -12,12 +12,13 @@ and prints wall time of each process, start to exit, and ours / raw (target <= 1
 Fairness: the raw CLI gets OpenBLAS preloaded in its environment from the start (its best
 case); ours starts with a plain environment and pays its own OpenBLAS re-exec, as under
 `dvc repro`. Both then use the same BLAS, so the ratio is the stage's own overhead (param
-loading, callbacks, metrics and provenance writing, and one validation pass more than the CLI:
-the stage validates the final weights so that final_val_loss describes the saved adapter, as
-mlx-lm validates only before the last step). Identical adapter bytes confirm both trained the
-same way. The fixed costs weigh less the longer the run: 60 iterations by default (the real
-run is 360). The headline uses each side's best (least disturbed) run: on a shared
-machine the noise is one-sided (other work only ever slows a run down).
+loading, callbacks, metrics and provenance writing; the stage's validation of the final
+weights costs no extra pass when iters is a multiple of train.steps_per_report, see
+askbuddyx/train/lora.py). Identical adapter bytes confirm both trained the same way. The fixed
+costs weigh less the longer the run: 60 iterations by default; `make bench` runs 5 rounds of
+30, more chances for each side to get a quiet run (the real run is 240). The headline uses
+each side's best (least disturbed) run: on a shared machine the noise is one-sided (other
+work only ever slows a run down).
 """
 
 from __future__ import annotations
