@@ -23,6 +23,7 @@ from __future__ import annotations
 import os
 import platform
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 OPENBLAS_CANDIDATES = (
@@ -51,7 +52,7 @@ def blas_in_use() -> str:
     return f"openblas ({core})" if core else "openblas"
 
 
-def openblas_environ(env: dict, lib: str) -> dict:
+def openblas_environ(env: Mapping[str, str], lib: str) -> dict:
     """`env` with OpenBLAS `lib` preloaded as our commands run it: one thread, pinned kernels.
 
     Benchmarks give the raw mlx-lm CLI this same environment, so both sides compute alike.
@@ -78,7 +79,7 @@ def maybe_reexec_with_openblas() -> None:
     lib = find_openblas()
     if lib is None:
         return
-    env = openblas_environ(dict(os.environ), lib)
+    env = openblas_environ(os.environ, lib)
     env[_MARK] = "1"
     argv = list(getattr(sys, "orig_argv", []) or [sys.executable, *sys.argv])
     os.execve(sys.executable, [sys.executable, *argv[1:]], env)

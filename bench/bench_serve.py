@@ -32,8 +32,9 @@ import requests
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
-from askbuddyx.accel import find_openblas, openblas_environ  # noqa: E402
+from _common import env as bench_env  # noqa: E402, I001
 from askbuddyx.prompting import SYSTEM_PROMPT  # noqa: E402
 
 TASKS = [
@@ -52,14 +53,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def bench_env() -> dict:
-    env = dict(os.environ, HF_HUB_OFFLINE="1", PYTHONUNBUFFERED="1")
-    lib = find_openblas()
-    if lib and "openblas" not in env.get("LD_PRELOAD", ""):
-        env = openblas_environ(env, lib)
-    return env
 
 
 def start(cmd: list, url: str, log: Path) -> subprocess.Popen:
