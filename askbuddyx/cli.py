@@ -48,7 +48,7 @@ def cmd_build_base_model(args) -> int:
         raise AskBuddyXError(f"Source dataset not found: {', '.join(missing)}",
                              hint="Run from the repository root, or pass --sources FILE ...")
     maybe_reexec_with_openblas()
-    from askbuddyx.tiny_model import build_tiny_model
+    from askbuddyx.base.tiny import build_tiny_model
 
     info = build_tiny_model(args.output, args.sources)
     print(f"Built {info['name']} in {args.output}: {', '.join(info['files'])}")

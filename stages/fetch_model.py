@@ -9,9 +9,9 @@ copies the model shipped in assets/.
 
 import argparse
 
+from askbuddyx.base.fetch import fetch_base_model
 from askbuddyx.cli import run_main
 from askbuddyx.config import load_stage_params
-from askbuddyx.train.base_model import fetch_base_model
 
 PARAMS = ("model.path",)
 

@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-from askbuddyx.tiny_model import base_answer
+from askbuddyx.base.tiny import base_answer
 
 
 def test_base_answer_fences_every_block_without_the_headings():
