@@ -9,8 +9,12 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 
 .PHONY: run test test-rebuild deps fetch-data prep-data train eval all bundle serve publish lint clean-venv bench
 
+# PROFILE=tiny (or release): run that profile as a DVC experiment (params.yaml recomposed
+# from conf/, as `dvc exp run -S profile=tiny`); without it, `dvc repro` of params.yaml as is.
+PROFILE ?=
+
 run: $(STAMP)  ## create .venv, install, run the pipeline (dvc repro), say where things are
-	$(BIN)/dvc repro
+	$(if $(PROFILE),$(BIN)/dvc exp run -S profile=$(PROFILE),$(BIN)/dvc repro)
 	@echo ""
 	@echo "Adapter : outputs/adapters/dev/  (adapters.safetensors, adapter_config.json, run_meta.json)"
 	@echo "Metrics : metrics/  (data.json, train.json, eval.json; compare: dvc metrics diff)"

@@ -1,5 +1,6 @@
 """`askbuddyx <command>`: what users run by hand, outside DVC.
 
+    askbuddyx params [--profile P] [-S key=val]   compose params.yaml from conf/ (profiles)
     askbuddyx build-base-model [--output DIR]     rebuild the embedded tiny Qwen2 (about 30 min)
     askbuddyx eval run --model M [--adapter A]    sanity/format/HumanEval suites, JSON on stdout
     askbuddyx eval score --responses F --suite S  score answers made elsewhere
@@ -55,10 +56,29 @@ def cmd_build_base_model(args) -> int:
     return 0
 
 
+def cmd_params(args) -> int:
+    from askbuddyx.config import PARAMS_FILE, compose_params, find_project_root
+
+    root = find_project_root(args.root)
+    params = compose_params(root / PARAMS_FILE, args.profile, args.set_param, root / "conf")
+    print(f"{root / PARAMS_FILE}: profile {params['profile']}"
+          + (f", overrides {' '.join(args.set_param)}" if args.set_param else ""))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="askbuddyx", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("params", help="compose params.yaml from conf/ (profile + overrides)",
+                       description="Write params.yaml as `dvc exp run -S ...` would: "
+                       "conf/config.yaml, then the profile, then each -S override.")
+    p.add_argument("--profile", help="conf/profile/<name>.yaml (default: conf/config.yaml's)")
+    p.add_argument("-S", "--set-param", action="append", default=[], metavar="KEY=VALUE",
+                   help="override, applied last (Hydra syntax, e.g. train.iters=200)")
+    p.add_argument("--root", default=".", help="the project (or a folder inside it)")
+    p.set_defaults(func=cmd_params)
 
     p = sub.add_parser("build-base-model", help="rebuild the embedded tiny Qwen2 base model")
     p.add_argument("--output", default=DEFAULT_BASE_MODEL_DIR)

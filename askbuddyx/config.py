@@ -1,31 +1,60 @@
-"""Parameters: `params.yaml` read key by key, with profiles.
+"""Parameters: `params.yaml`, plain and complete, composed from `conf/` by DVC's Hydra support.
 
-`params.yaml` holds every hyperparameter. Its top-level sections (`model`, `data`, `train`,
-`eval`, `bundle`) are the values of the default **embedded** profile. Another profile (e.g.
-`release`) lists, under `profiles.<name>`, only the keys it changes; with `profile: release` those
-win. So:
+What a stage reads is exactly what `params.yaml` says: no profile logic at read time. The file
+is composed (DVC's own `compose_and_dump`, the function `dvc exp run` calls when
+`.dvc/config` has `hydra.enabled`) from
 
-    dvc exp run --set-param train.iters=200                  # embedded profile, more steps
-    dvc exp run --set-param profile=release                  # the real model and dataset
-    dvc exp run -S profile=release -S profiles.release.train.iters=200
+    conf/config.yaml          shared defaults, the same in every profile
+    conf/profile/<name>.yaml  one complete profile (smol: the default, tiny, release)
+    the command line          `-S key=value`, applied last, so it always wins
 
-A stage names the keys it reads (`PARAMS` in `stages/<stage>.py`); `dvc.yaml` declares exactly
-those plus their profile overrides (`stage_param_keys`), and a test keeps the two equal.
-`StageParams` refuses keys the stage did not name, and `assert_all_used` fails a stage that
-names a key it never reads: "read but not declared" and "declared but not read" both fail.
+so `dvc exp run -S profile=release -S train.iters=200` runs the release profile with 200
+iterations, and `dvc exp show` / `dvc params diff` list what ran. `askbuddyx params
+[--profile NAME] [-S key=value ...]` writes the same file for a plain `dvc repro`.
+
+A stage names the keys it reads (`PARAMS` in `stages/<stage>.py`); `dvc.yaml` declares
+exactly those, and a test keeps the two equal. `StageParams` refuses keys the stage did not
+name, and `assert_all_used` fails a stage that names a key it never reads.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import yaml
 
 from askbuddyx.errors import AskBuddyXError
 
-DEFAULT_PROFILE = "embedded"
-_MISSING = object()
-_ABSENT = object()
+PARAMS_FILE = "params.yaml"
+CONF_DIR = "conf"
+CONFIG_NAME = "config"
+PROFILE_GROUP = "profile"
+
+
+class ParamsLoader(yaml.SafeLoader):
+    """SafeLoader that reads `1e-5` as a float (YAML 1.1 wants `1.0e-5`), as mlx_lm/lora.py
+    does, without changing PyYAML's global SafeLoader."""
+
+
+ParamsLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(
+        r"""^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+]?[0-9]+)?
+        |[-+]?(?:[0-9][0-9_]*)(?:[eE][-+]?[0-9]+)
+        |\.[0-9_]+(?:[eE][-+][0-9]+)?
+        |[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*
+        |[-+]?\.(?:inf|Inf|INF)
+        |\.(?:nan|NaN|NAN))$""",
+        re.X,
+    ),
+    list("-+0123456789."),
+)
+
+
+def parse_yaml(text: str):
+    """YAML text -> Python, with `ParamsLoader`'s floats."""
+    return yaml.load(text, Loader=ParamsLoader)  # noqa: S506 - a SafeLoader subclass
 
 
 def load_yaml(path: str | Path) -> dict:
@@ -36,44 +65,86 @@ def load_yaml(path: str | Path) -> dict:
             f"Parameter file not found: {path}",
             hint="Run from the repository root, where params.yaml lives.",
         )
-    data = yaml.safe_load(path.read_text()) or {}
+    data = parse_yaml(path.read_text()) or {}
     if not isinstance(data, dict):
         raise AskBuddyXError(f"{path} must hold a YAML mapping, got {type(data).__name__}.")
     return data
 
 
-def get_path(tree: dict, dotted: str, default=_MISSING):
-    """Look up "a.b.c" in nested dicts."""
+def get_path(tree: dict, dotted: str, default=KeyError):
+    """Look up "a.b.c" in nested dicts; `default` when absent (KeyError: raise)."""
     node = tree
     for part in dotted.split("."):
         if not isinstance(node, dict) or part not in node:
-            if default is _MISSING:
+            if default is KeyError:
                 raise KeyError(dotted)
             return default
         node = node[part]
     return node
 
 
-def profile_names(params: dict) -> list:
-    return sorted((params.get("profiles") or {}).keys())
+def leaf_keys(tree: dict, prefix: str = "") -> list[str]:
+    """Every dotted key of a nested mapping whose value is not itself a non-empty mapping."""
+    keys = []
+    for name, value in tree.items():
+        key = f"{prefix}{name}"
+        if isinstance(value, dict) and value:
+            keys.extend(leaf_keys(value, f"{key}."))
+        else:
+            keys.append(key)
+    return keys
 
 
-def stage_param_keys(params: dict, keys) -> list:
-    """The keys dvc.yaml must declare for a stage that reads `keys`.
+def find_project_root(start: str | Path = ".") -> Path:
+    """The nearest folder at or above `start` that holds conf/config.yaml and dvc.yaml."""
+    start = Path(start).resolve()
+    for folder in (start, *start.parents):
+        if (folder / CONF_DIR / f"{CONFIG_NAME}.yaml").is_file() and \
+                (folder / "dvc.yaml").is_file():
+            return folder
+    raise AskBuddyXError(f"No AskBuddyX project at or above {start}.",
+                         hint="Run inside the repository (where dvc.yaml and conf/ live), "
+                              "or pass --root.")
 
-    That is `profile`, the keys themselves, and each profile's override of them (where a
-    profile overrides them), sorted as they appear in dvc.yaml.
+
+def profile_names(conf_dir: str | Path = CONF_DIR) -> list[str]:
+    """The profiles that `conf/profile/` holds."""
+    return sorted(p.stem for p in (Path(conf_dir) / PROFILE_GROUP).glob("*.yaml"))
+
+
+def compose_params(out: str | Path = PARAMS_FILE, profile: str | None = None,
+                   overrides=(), conf_dir: str | Path = CONF_DIR) -> dict:
+    """Write `out` as `dvc exp run -S` would: conf/ composed, profile chosen, overrides last.
+
+    Uses DVC's own `compose_and_dump`, so the bytes are those of an experiment run.
+    Returns the composed params.
     """
-    declared = ["profile"] + list(keys)
-    for name in profile_names(params):
-        for key in keys:
-            if get_path(params, f"profiles.{name}.{key}", None) is not None:
-                declared.append(f"profiles.{name}.{key}")
-    return declared
+    from dvc.utils.hydra import compose_and_dump
+    from hydra.errors import HydraException
+    from omegaconf.errors import OmegaConfBaseException
+
+    conf_dir = Path(conf_dir).resolve()
+    known = profile_names(conf_dir)
+    if not known:
+        raise AskBuddyXError(f"No profiles under {conf_dir}/{PROFILE_GROUP}/.",
+                             hint="Run from the repository root (conf/ lives there).")
+    if profile is not None and profile not in known:
+        raise AskBuddyXError(f"Unknown profile {profile!r}.",
+                             hint=f"Use one of: {', '.join(known)}.")
+    args = ([f"{PROFILE_GROUP}={profile}"] if profile else []) + list(overrides)
+    try:
+        compose_and_dump(str(out), str(conf_dir), None, CONFIG_NAME, "", args)
+    except (HydraException, OmegaConfBaseException) as exc:
+        raise AskBuddyXError(
+            f"Could not compose params from {conf_dir} with {args}: {exc}",
+            hint="Overrides look like train.iters=200; a key must exist in conf/ "
+                 "(a typo is refused, not added).",
+        ) from exc
+    return load_yaml(out)
 
 
 class StageParams:
-    """The parameters one stage may read, with the active profile applied.
+    """The parameters one stage may read, from a plain params mapping.
 
     Args:
         params: The whole parsed params.yaml.
@@ -82,23 +153,14 @@ class StageParams:
 
     def __init__(self, params: dict, keys):
         self.keys = tuple(keys)
-        self.profile = params.get("profile", DEFAULT_PROFILE)
-        known = [DEFAULT_PROFILE, *profile_names(params)]
-        if self.profile not in known:
-            raise AskBuddyXError(
-                f"Unknown profile {self.profile!r} in params.yaml.",
-                hint=f"Set `profile` to one of: {', '.join(known)}.",
-            )
         self._values = {}
         for key in self.keys:
             value = get_path(params, key, None)
-            override = get_path(params, f"profiles.{self.profile}.{key}", _ABSENT)
-            if override is not _ABSENT:
-                value = override
             if value is None:
                 raise AskBuddyXError(
-                    f"params.yaml has no value for {key!r} (profile {self.profile!r}).",
-                    hint=f"Add `{key}` to params.yaml.",
+                    f"params.yaml has no value for {key!r}.",
+                    hint=f"Add `{key}` to conf/ (shared: conf/config.yaml, or every "
+                         "conf/profile/*.yaml), then run `askbuddyx params`.",
                 )
             self._values[key] = value
         self._used = set()
@@ -113,7 +175,7 @@ class StageParams:
         return self._values[key]
 
     def as_dict(self) -> dict:
-        """Every declared key with its effective value (marks them all as read)."""
+        """Every declared key with its value (marks them all as read)."""
         self._used.update(self._values)
         return dict(self._values)
 
@@ -123,6 +185,6 @@ class StageParams:
             raise AssertionError(f"params declared but never read: {unused}")
 
 
-def load_stage_params(keys, params_file: str | Path = "params.yaml") -> StageParams:
+def load_stage_params(keys, params_file: str | Path = PARAMS_FILE) -> StageParams:
     """Read params.yaml and return the view of one stage's keys."""
     return StageParams(load_yaml(params_file), keys)

@@ -14,8 +14,8 @@ from askbuddyx.errors import AskBuddyXError
 
 HUB_ID = re.compile(r"^[A-Za-z0-9][\w.\-]*/[\w.\-]+$")
 OFFLINE_HINT = (
-    "The Hugging Face hub is unreachable (offline?). Use the embedded offline profile: "
-    "`dvc exp run --set-param profile=embedded` (or `profile: embedded` in params.yaml), "
+    "The Hugging Face hub is unreachable (offline?). Use an offline profile: "
+    "`dvc exp run -S profile=smol` (or `askbuddyx params --profile smol` then `dvc repro`), "
     "or download the model once where you have network and point `model.path` at the folder."
 )
 

@@ -1,6 +1,6 @@
 """DVC stage prepare_data: normalize, redact, dedupe, measure tokens, split, mix; report.
 
-    python stages/prepare_data.py --raw data/raw --out data/processed \
+    python stages/prepare_data.py --raw data/raw --base models/base --out data/processed \
         --metrics metrics/data.json --report outputs/reports/data_report.md
 """
 
@@ -13,7 +13,6 @@ from askbuddyx.data.prepare import PrepareConfig, prepare_dataset, source_paths
 from askbuddyx.models import load_tokenizer
 
 PARAMS = (
-    "model.path",
     "data.sources",
     "data.seed",
     "data.val_fraction",
@@ -31,6 +30,7 @@ PARAMS = (
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--raw", required=True)
+    parser.add_argument("--base", required=True, help="the fetched base model (its tokenizer)")
     parser.add_argument("--out", required=True)
     parser.add_argument("--metrics", required=True)
     parser.add_argument("--report", default=None, help="readable markdown report to write")
@@ -49,7 +49,7 @@ def main(argv=None):
         max_seq_length=p["train.max_seq_length"],
     )
     source_paths(p["data.sources"], args.raw)  # missing raw data: say so before loading a model
-    tokenizer = load_tokenizer(p["model.path"])
+    tokenizer = load_tokenizer(args.base)
     metrics = prepare_dataset(args.raw, args.out, p["data.sources"], tokenizer, config,
                               report_path=args.report)
     write_json(args.metrics, metrics)

@@ -17,6 +17,19 @@ def root() -> Path:
     return ROOT
 
 
+def compose_tiny_params(dest: Path) -> dict:
+    """Write `dest` as params.yaml of the tiny profile (the tests' workhorse) and return it."""
+    from askbuddyx.config import compose_params
+
+    return compose_params(dest, "tiny", conf_dir=ROOT / "conf")
+
+
+@pytest.fixture(scope="session")
+def tiny_params(tmp_path_factory) -> dict:
+    """The tiny profile's params, composed from conf/ as `dvc exp run -S profile=tiny` would."""
+    return compose_tiny_params(tmp_path_factory.mktemp("tiny") / "params.yaml")
+
+
 @pytest.fixture(scope="session")
 def tokenizer():
     from askbuddyx.models import load_tokenizer

@@ -117,7 +117,7 @@ def test_fetch_keeps_line_numbers_and_bytes(tmp_path):
 def test_hub_unreachable_fails_fast_with_the_offline_hint(tmp_path):
     sources = [{"name": "alpaca", "kind": "hub", "dataset_id": "flwrlabs/code-alpaca-20k",
                 "limit": 5}]
-    with pytest.raises(AskBuddyXError, match="embedded offline profile"):
+    with pytest.raises(AskBuddyXError, match="Use an offline profile"):
         fetch_sources(sources, tmp_path / "raw")
 
 

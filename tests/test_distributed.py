@@ -1,6 +1,7 @@
 """Distributed runs through mlx.launch: validation, failure reporting, and the train stage on
 2 ranks (ring backend over TCP on 127.0.0.1) on the embedded model."""
 
+import copy
 import csv
 import json
 import subprocess
@@ -45,7 +46,7 @@ def test_a_failing_rank_is_an_error(tmp_path):
 
 
 @pytest.mark.slow
-def test_train_stage_on_two_ranks(tmp_path, root):
+def test_train_stage_on_two_ranks(tmp_path, root, tiny_params):
     from askbuddyx.prompting import build_messages
 
     data = tmp_path / "ready"
@@ -53,7 +54,7 @@ def test_train_stage_on_two_ranks(tmp_path, root):
                                          f"def f{i}():\n    return {i}")} for i in range(20)]
     write_jsonl(data / "train.jsonl", chats[:16])
     write_jsonl(data / "valid.jsonl", chats[16:])
-    params = yaml.safe_load((root / "params.yaml").read_text())
+    params = copy.deepcopy(tiny_params)
     params["model"]["path"] = str(root / "assets/models/askbuddyx-tiny-qwen2-4bit")
     params["train"].update(iters=16, warmup=2, batch_size=4, learning_rate=3.0e-3,
                            steps_per_report=4, steps_per_eval=8, val_batches=1,

@@ -16,9 +16,11 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.conftest import compose_tiny_params
+
 pytestmark = pytest.mark.slow
 
-COPY = ["askbuddyx", "stages", "assets", "params.yaml", "LICENSE-THIRD-PARTY.md", ".gitignore",
+COPY = ["askbuddyx", "stages", "assets", "LICENSE-THIRD-PARTY.md", ".gitignore",
         ".dvcignore", ".dvc/config", ".dvc/.gitignore"]
 KEEP = ["fetch_model", "fetch_data", "prepare_data", "build_text", "train"]
 
@@ -57,7 +59,7 @@ def test_push_clone_pull_status_clean(tmp_path, root):
     pipeline["stages"] = {k: v for k, v in pipeline["stages"].items() if k in KEEP}
     pipeline.pop("plots", None)
     (work / "dvc.yaml").write_text(yaml.safe_dump(pipeline, sort_keys=False))
-    params = yaml.safe_load((work / "params.yaml").read_text())
+    params = compose_tiny_params(work / "params.yaml")
     params["data"]["sources"][0]["limit"] = 60
     params["data"].update(curated_holdout=3, val_fraction=0.05)
     params["train"].update(iters=2, warmup=1, batch_size=2, steps_per_report=1,

@@ -5,6 +5,7 @@ import pytest
 
 from askbuddyx.errors import AskBuddyXError
 from askbuddyx.models import is_hub_id, load_model, resolve_model
+from tests.conftest import compose_tiny_params
 
 
 def test_local_and_hub_ids_are_told_apart(tmp_path):
@@ -18,7 +19,7 @@ def test_local_and_hub_ids_are_told_apart(tmp_path):
 
 
 def test_unreachable_hub_model_fails_fast_with_hint():
-    with pytest.raises(AskBuddyXError, match="embedded offline profile"):
+    with pytest.raises(AskBuddyXError, match="Use an offline profile"):
         load_model("mlx-community/Qwen2.5-Coder-0.5B-Instruct-4bit")
 
 
@@ -35,9 +36,9 @@ def test_cli_prints_error_without_traceback(root):
 
 
 def test_stage_reports_missing_raw_data_clearly(tmp_path, root):
-    (tmp_path / "params.yaml").write_text((root / "params.yaml").read_text())
+    compose_tiny_params(tmp_path / "params.yaml")
     out = subprocess.run([sys.executable, str(root / "stages/prepare_data.py"), "--raw",
-                          "nowhere", "--out", "p", "--metrics", "m.json"],
+                          "nowhere", "--base", "b", "--out", "p", "--metrics", "m.json"],
                          capture_output=True, text=True, cwd=tmp_path)
     assert out.returncode == 2 and "Traceback" not in out.stderr
     assert "Run the fetch_data stage first" in out.stderr

@@ -14,9 +14,11 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.conftest import compose_tiny_params
+
 pytestmark = pytest.mark.slow
 
-COPY = ["askbuddyx", "stages", "assets", "dvc.yaml", "params.yaml", "MODEL_CARD.md",
+COPY = ["askbuddyx", "stages", "assets", "dvc.yaml", "MODEL_CARD.md",
         "LICENSE-THIRD-PARTY.md"]
 
 
@@ -40,7 +42,7 @@ def project(tmp_path_factory, root):
             shutil.copytree(src, work / name, ignore=shutil.ignore_patterns("__pycache__"))
         else:
             shutil.copy(src, work / name)
-    params = yaml.safe_load((work / "params.yaml").read_text())
+    params = compose_tiny_params(work / "params.yaml")
     params["data"]["sources"][0]["limit"] = 150
     params["data"]["curated_holdout"] = 3
     params["data"]["val_fraction"] = 0.05

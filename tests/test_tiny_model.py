@@ -69,14 +69,13 @@ def test_base_model_build_holds_out_the_same_prompts_as_the_pipeline():
         assert [r["id"] for r in picked] == [r["id"] for r in heldout]
 
 
-def test_committed_base_model_never_saw_the_held_out_prompts(root):
+def test_committed_base_model_never_saw_the_held_out_prompts(root, tiny_params):
     info = json.loads((root / "assets/models/askbuddyx-tiny-qwen2-4bit/build_info.json")
                       .read_text())
-    from askbuddyx.config import load_yaml
     from askbuddyx.data.io import read_jsonl
     from askbuddyx.data.prepare import pick_curated_holdout
 
-    data = load_yaml(root / "params.yaml")["data"]
+    data = tiny_params["data"]
     curated = read_jsonl(root / "assets/datasets/curated_runnable_first.jsonl")
     held = pick_curated_holdout(curated, data["seed"], data["curated_holdout"])
     assert info["curated_held_out"] == sorted(r["id"] for r in held)

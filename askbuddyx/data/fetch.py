@@ -88,9 +88,9 @@ def hub_unreachable_error(dataset_id: str, exc: BaseException) -> AskBuddyXError
         f"Could not load dataset {dataset_id!r} from the Hugging Face hub "
         f"({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else 'no detail'}).",
         hint=(
-            "The hub is unreachable (offline?). Use the embedded offline profile: "
-            "`dvc exp run --set-param profile=embedded` (or set `profile: embedded` in "
-            "params.yaml), or point the source at a local JSONL file with `kind: local`."
+            "The hub is unreachable (offline?). Use an offline profile: "
+            "`dvc exp run -S profile=smol` (or `askbuddyx params --profile smol` then "
+            "`dvc repro`), or point the source at a local JSONL file with `kind: local`."
         ),
     )
 
