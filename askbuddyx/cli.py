@@ -2,6 +2,7 @@
 
     askbuddyx params [--profile P] [-S key=val]   compose params.yaml from conf/ (profiles)
     askbuddyx build-base-model [--output DIR]     rebuild the embedded tiny Qwen2 (about 30 min)
+    askbuddyx runnable-first --input F --output G plain code answers -> proven runnable-first
     askbuddyx eval run --model M [--adapter A]    sanity/format/HumanEval suites, JSON on stdout
     askbuddyx eval score --responses F --suite S  score answers made elsewhere
     askbuddyx serve [--model M] [--adapter A]     OpenAI-compatible server + chat page
@@ -56,6 +57,22 @@ def cmd_build_base_model(args) -> int:
     return 0
 
 
+def cmd_runnable_first(args) -> int:
+    from askbuddyx.data.io import read_jsonl, write_jsonl
+    from askbuddyx.data.runnable_first import convert_records
+    from askbuddyx.eval.sandbox import run_programs
+
+    records = read_jsonl(args.input)
+    converted, skipped = convert_records(
+        records, lambda programs: run_programs(programs, progress="run answers"))
+    write_jsonl(args.output, converted)
+    print(f"{args.output}: {len(converted)} of {len(records)} answers, each Sanity test "
+          "measured by running the answer")
+    for reason, count in skipped.most_common():
+        print(f"  skipped {count}: {reason}")
+    return 0
+
+
 def cmd_params(args) -> int:
     from askbuddyx.config import PARAMS_FILE, compose_params, find_project_root
 
@@ -79,6 +96,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="override, applied last (Hydra syntax, e.g. train.iters=200)")
     p.add_argument("--root", default=".", help="the project (or a folder inside it)")
     p.set_defaults(func=cmd_params)
+
+    p = sub.add_parser("runnable-first", help="plain code answers -> runnable-first answers "
+                       "whose Sanity test is measured in the sandbox (a dataset build tool)")
+    p.add_argument("--input", default="assets/datasets/code_tasks.jsonl")
+    p.add_argument("--output", default="assets/datasets/code_tasks_runnable_first.jsonl")
+    p.set_defaults(func=cmd_runnable_first)
 
     p = sub.add_parser("build-base-model", help="rebuild the embedded tiny Qwen2 base model")
     p.add_argument("--output", default=DEFAULT_BASE_MODEL_DIR)
