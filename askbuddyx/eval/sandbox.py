@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import selectors
 import shutil
 import signal
@@ -54,9 +55,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 
 from askbuddyx.errors import AskBuddyXError
+from askbuddyx.eval import sandbox_child
+from askbuddyx.eval.sandbox_child import REFUSED_EXIT
 
 STATUSES = ("passed", "failed", "timed_out", "killed")
-REFUSED_EXIT = 97  # the bootstrap could not contain the program: nothing of it ran
+CHILD_SCRIPT = os.path.realpath(sandbox_child.__file__)  # run as a script by each child
 
 
 @dataclass(frozen=True)
@@ -85,6 +88,8 @@ class SandboxResult:
     stdout: str = ""
     stderr: str = ""
     wall_s: float = 0.0
+    # the bootstrap reported that the program's code ran to its end (its checks included)
+    finished: bool = False
 
     @property
     def passed(self) -> bool:
@@ -92,134 +97,6 @@ class SandboxResult:
 
     def as_dict(self) -> dict:
         return asdict(self)
-
-
-# Runs in the child, first thing, before the untrusted program is read or compiled. It may
-# only use the standard library, and must not print anything on success.
-_BOOTSTRAP = r'''
-import json, os, resource, sys
-cfg = json.loads(sys.argv[1])
-tmp = cfg["tmp"]
-def lim(which, soft, hard=None):
-    resource.setrlimit(which, (soft, soft if hard is None else hard))
-lim(resource.RLIMIT_CORE, 0)
-lim(resource.RLIMIT_CPU, cfg["cpu_s"], cfg["cpu_s"] + 1)
-lim(resource.RLIMIT_FSIZE, cfg["file_bytes"])
-lim(resource.RLIMIT_NOFILE, cfg["max_open_files"])
-if os.geteuid() == 0 and sys.platform.startswith("linux"):
-    import ctypes
-    libc = ctypes.CDLL(None, use_errno=True)
-    CLONE_NEWNET, PR_SET_KEEPCAPS, PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS = 0x40000000, 8, 24, 38
-    libc.unshare(CLONE_NEWNET)  # best effort: the audit hook refuses sockets anyway
-    CAP_DAC_READ_SEARCH = 2
-    for cap in range(64):
-        if cap != CAP_DAC_READ_SEARCH and libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0:
-            break  # past the last capability this kernel knows
-    if libc.prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) != 0:
-        raise SystemExit("sandbox: prctl(PR_SET_KEEPCAPS) failed")
-    os.setgroups([])
-    os.setresgid(cfg["gid"], cfg["gid"], cfg["gid"])
-    os.setresuid(cfg["uid"], cfg["uid"], cfg["uid"])
-    class Header(ctypes.Structure):
-        _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
-    class Data(ctypes.Structure):
-        _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32),
-                    ("inheritable", ctypes.c_uint32)]
-    keep = 1 << CAP_DAC_READ_SEARCH
-    data = (Data * 2)(Data(keep, keep, 0), Data(0, 0, 0))
-    if libc.capset(ctypes.byref(Header(0x20080522, 0)), data) != 0:
-        raise SystemExit("sandbox: capset failed, errno %d" % ctypes.get_errno())
-    if libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
-        raise SystemExit("sandbox: prctl(PR_SET_NO_NEW_PRIVS) failed")
-    for name in [m for m in sys.modules if m == "ctypes" or m.startswith(("ctypes.", "_ctypes"))]:
-        del sys.modules[name]
-    del ctypes, libc, Header, Data, data
-lim(resource.RLIMIT_NPROC, 0)
-try:
-    pid = os.fork()
-except OSError:
-    pass  # expected: RLIMIT_NPROC holds
-else:
-    if pid == 0:
-        os._exit(0)
-    os.waitpid(pid, 0)
-    sys.stderr.write("sandbox: a child process could be created; refusing to run the program\n")
-    os._exit(REFUSED_EXIT)
-lim(resource.RLIMIT_AS, cfg["memory_bytes"])
-lim(resource.RLIMIT_DATA, cfg["memory_bytes"])
-with open(os.path.join(tmp, "program.py"), encoding="utf-8") as f:
-    source = f.read()
-os.remove(os.path.join(tmp, "program.py"))
-
-def _guard():
-    # Everything the hook needs is bound here, immutable, and the hook itself is reachable
-    # only through the interpreter's hook list (gc introspection is refused).
-    import os.path as osp
-    realpath, join, fsdecode = osp.realpath, osp.join, os.fsdecode
-    write_roots = (realpath(tmp),)
-    read_roots = write_roots + tuple(sorted({realpath(p) for p in (
-        sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix)})) + (
-        "/usr/lib", "/usr/lib64", "/usr/share/zoneinfo", "/lib", "/lib64", "/etc/localtime",
-        "/dev/null", "/dev/urandom", "/proc/self")
-    AF_UNIX = 1
-    writing = os.O_WRONLY | os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_TRUNC
-    deny_always = frozenset((
-        "os.system", "os.exec", "os.posix_spawn", "os.spawn", "os.fork", "os.forkpty",
-        "subprocess.Popen", "pty.spawn", "os.kill", "os.killpg", "signal.pthread_kill",
-        "os.setuid", "os.setgid", "os.chdir", "os.fchdir", "os.chroot", "os.link", "os.symlink",
-        "os.chmod", "os.chown", "os.chflags", "os.lchown", "os.setxattr", "os.removexattr",
-        "socket.connect", "socket.bind", "socket.getaddrinfo",
-        "socket.gethostbyname", "socket.gethostbyaddr", "socket.sendto", "socket.sendmsg",
-        "ctypes.dlopen", "ctypes.dlsym", "ctypes.cdata", "ctypes.call_function",
-        "gc.get_objects", "gc.get_referrers", "gc.get_referents", "sys.setprofile",
-        "sys.settrace", "mmap.__new__", "os.startfile",
-        "winreg.OpenKey", "webbrowser.open", "shutil.unpack_archive", "msvcrt.open_osfhandle"))
-    deny_modules = frozenset(("ctypes", "_ctypes", "pty", "multiprocessing",
-                              "_multiprocessing", "mmap"))
-    path_events = frozenset(("os.remove", "os.rmdir", "os.mkdir", "os.truncate", "os.utime",
-                             "shutil.rmtree", "shutil.copyfile", "shutil.copytree",
-                             "shutil.move", "shutil.make_archive", "os.listdir", "os.scandir",
-                             "glob.glob", "os.rename"))
-
-    def inside(path, roots):
-        if isinstance(path, int):
-            return True  # an fd this process already holds
-        p = realpath(join(tmp, fsdecode(path)))
-        return any(p == r or p.startswith(r + "/") for r in roots)
-
-    def hook(event, args):
-        if event in deny_always:
-            raise PermissionError(f"sandbox: {event} is not allowed")
-        if event == "socket.__new__" and args[1] != AF_UNIX:
-            # asyncio's self-pipe needs an AF_UNIX socketpair; connect/bind stay refused
-            raise PermissionError("sandbox: network sockets are not allowed")
-        if event == "import" and args[0].split(".")[0] in deny_modules:
-            raise PermissionError(f"sandbox: importing {args[0]} is not allowed")
-        if event == "open":
-            path, mode, flags = args
-            if path is None:
-                return
-            wants_write = bool(flags & writing) or (mode is not None and any(
-                c in mode for c in "wax+"))
-            if not inside(path, write_roots if wants_write else read_roots):
-                raise PermissionError(
-                    f"sandbox: {'writing' if wants_write else 'reading'} {path} is not allowed")
-        elif event in path_events:
-            roots = read_roots if event in ("os.listdir", "os.scandir", "glob.glob") \
-                else write_roots
-            for p in args[:2] if event == "os.rename" else args[:1]:
-                if p is not None and not inside(p, roots):
-                    raise PermissionError(f"sandbox: {event} on {p} is not allowed")
-    return hook
-
-if cfg["python_guard"]:
-    sys.addaudithook(_guard())
-del _guard, lim, cfg
-sys.stdin = None
-code = compile(source, "program.py", "exec")
-del source
-exec(code, {"__name__": "__main__", "__builtins__": __builtins__})
-'''.replace("REFUSED_EXIT", str(REFUSED_EXIT))
 
 
 def _nobody_ids() -> tuple[int, int]:
@@ -290,7 +167,9 @@ def run_program(source: str, limits: Limits = DEFAULT_LIMITS) -> SandboxResult:
                "memory_bytes": int(limits.memory_mb) << 20,
                "file_bytes": int(limits.file_mb) << 20,
                "max_open_files": int(limits.max_open_files),
-               "python_guard": bool(limits.python_guard)}
+               "python_guard": bool(limits.python_guard),
+               # what the bootstrap writes to the report fd when the program ran to its end
+               "token": secrets.token_hex(16)}
         with open(os.path.join(tmp, "program.py"), "w", encoding="utf-8") as f:
             f.write(source)
         if os.geteuid() == 0 and sys.platform.startswith("linux"):
@@ -302,20 +181,46 @@ def run_program(source: str, limits: Limits = DEFAULT_LIMITS) -> SandboxResult:
         shutil.rmtree(tmp, ignore_errors=False)
 
 
-def _run(cfg: dict, limits: Limits) -> SandboxResult:
-    start = time.monotonic()
+@dataclass
+class _Ending:
+    """What the parent saw of one run: exit status, the three streams, which limit hit."""
+
+    returncode: int | None
+    stdout: bytes
+    stderr: bytes
+    report: bytes
+    timed_out: bool
+    over_output: bool
+    wall_s: float
+
+
+def _spawn(cfg: dict) -> subprocess.Popen:
+    """Start the bootstrap with `cfg` on its stdin and cfg["report_fd"] inherited."""
     proc = subprocess.Popen(
-        [_interpreter(), "-I", "-S", "-B", "-c", _BOOTSTRAP, json.dumps(cfg)],
-        cwd=cfg["tmp"], env=scrubbed_env(cfg["tmp"]), stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
-        close_fds=True)
-    out = {proc.stdout: bytearray(), proc.stderr: bytearray()}
+        [_interpreter(), "-I", "-S", "-B", CHILD_SCRIPT], cwd=cfg["tmp"],
+        env=scrubbed_env(cfg["tmp"]), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, start_new_session=True, close_fds=True,
+        pass_fds=(cfg["report_fd"],), bufsize=0)
+    try:
+        proc.stdin.write(json.dumps(cfg).encode())  # a few hundred bytes: fits the pipe
+    except BrokenPipeError:
+        pass  # the child ended before reading its config: its status and stderr say why
+    finally:
+        proc.stdin.close()
+    return proc
+
+
+def _collect(proc: subprocess.Popen, report_fd: int, limits: Limits, start: float) -> _Ending:
+    """Read stdout, stderr and the report channel until all close, the output cap or the wall
+    clock; then make sure the whole process group is gone."""
+    out = {proc.stdout.fileno(): bytearray(), proc.stderr.fileno(): bytearray(),
+           report_fd: bytearray()}
     over_output = timed_out = False
     deadline = start + limits.wall_s
     with selectors.DefaultSelector() as sel:
-        for stream in out:
-            sel.register(stream, selectors.EVENT_READ)
-        while sel.get_map():
+        for fd in out:
+            sel.register(fd, selectors.EVENT_READ)
+        while sel.get_map() and not over_output:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 timed_out = True
@@ -323,18 +228,16 @@ def _run(cfg: dict, limits: Limits) -> SandboxResult:
             for key, _ in sel.select(timeout=min(remaining, 0.5)):
                 chunk = os.read(key.fd, 65536)
                 if not chunk:
-                    sel.unregister(key.fileobj)
+                    sel.unregister(key.fd)
                     continue
-                buf = out[key.fileobj]
-                buf += chunk
-                if sum(len(b) for b in out.values()) > limits.max_output_bytes:
-                    over_output = True
-            if over_output:
-                break
+                out[key.fd] += chunk
+                # the report channel counts too: a program flooding it is stopped like one
+                # flooding stdout
+                over_output = sum(len(b) for b in out.values()) > limits.max_output_bytes
     if timed_out or over_output:
         _kill_group(proc.pid)
     if not _wait_unreaped(proc, max(1.0, deadline - time.monotonic())):
-        # stdout/stderr closed early (the program closed them) but it is still running
+        # its outputs closed early (the program closed them) but it is still running
         timed_out = True
         _kill_group(proc.pid)
         _wait_unreaped(proc, None)
@@ -342,38 +245,85 @@ def _run(cfg: dict, limits: Limits) -> SandboxResult:
     # reused: kill whatever is left in the group (nothing can be, with RLIMIT_NPROC = 0).
     _kill_group(proc.pid)
     proc.wait()
-    for stream in out:
-        stream.close()
     cap = limits.max_output_bytes
-    # the random temp dir name would make otherwise identical records differ between runs
-    stdout = bytes(out[proc.stdout][:cap]).decode("utf-8", "replace").replace(cfg["tmp"], "<tmp>")
-    stderr = bytes(out[proc.stderr][:cap]).decode("utf-8", "replace").replace(cfg["tmp"], "<tmp>")
-    rc = proc.returncode
-    wall = round(time.monotonic() - start, 3)
-    res = SandboxResult(status="failed", returncode=rc, stdout=stdout, stderr=stderr,
-                        wall_s=wall)
-    if rc == REFUSED_EXIT and "sandbox: a child process could be created" in stderr:
+    stdout, stderr = (bytes(out[s.fileno()][:cap]) for s in (proc.stdout, proc.stderr))
+    proc.stdout.close()
+    proc.stderr.close()
+    return _Ending(returncode=proc.returncode, stdout=stdout, stderr=stderr,
+                   report=bytes(out[report_fd]), timed_out=timed_out, over_output=over_output,
+                   wall_s=round(time.monotonic() - start, 3))
+
+
+def _run(cfg: dict, limits: Limits) -> SandboxResult:
+    start = time.monotonic()
+    report_r, report_w = os.pipe()
+    try:
+        try:
+            proc = _spawn({**cfg, "report_fd": report_w})
+        finally:
+            os.close(report_w)  # the child holds the only write end: EOF when it is gone
+        ending = _collect(proc, report_r, limits, start)
+    finally:
+        os.close(report_r)
+    return _verdict(ending, cfg, limits)
+
+
+def _text(data: bytes, cfg: dict) -> str:
+    # the random temp dir name would make otherwise identical records differ between runs,
+    # and the bootstrap's path between checkouts
+    return (data.decode("utf-8", "replace").replace(cfg["tmp"], "<tmp>")
+            .replace(CHILD_SCRIPT, "<sandbox_child>"))
+
+
+def _raise_refusal(reason: str) -> None:
+    """The bootstrap could not contain a program (it says so with the run's token, so no
+    program can fake this): nothing can be evaluated safely here."""
+    if reason == "a child process could be created":
         raise AskBuddyXError(
             "The sandbox cannot stop programs from creating processes on this machine, so it "
             "refuses to run untrusted code.",
             hint="Run the evaluation as a regular user, or as root on Linux (it then drops to "
             "`nobody`); RLIMIT_NPROC must be enforceable.")
-    if timed_out:
+    raise AskBuddyXError(
+        f"The sandbox could not contain the program ({reason}), so it ran none of it.",
+        hint="The bootstrap (askbuddyx/eval/sandbox_child.py) failed a containment step: "
+        "see the errno above; a container may forbid the syscall (seccomp).")
+
+
+def _verdict(ending: _Ending, cfg: dict, limits: Limits) -> SandboxResult:
+    """Classify a run. `passed` needs the bootstrap's report (the run's token, and nothing
+    else, on the report channel) and exit status 0; any other ending fails."""
+    rc, token = ending.returncode, cfg["token"].encode()
+    stdout, stderr = _text(ending.stdout, cfg), _text(ending.stderr, cfg)
+    finished = ending.report == token
+    refusal = token + b"\nrefused: "
+    if rc == REFUSED_EXIT and ending.report.startswith(refusal):
+        _raise_refusal(ending.report[len(refusal):].decode("utf-8", "replace"))
+    res = SandboxResult(status="failed", returncode=rc, stdout=stdout, stderr=stderr,
+                        wall_s=ending.wall_s, finished=finished)
+    if ending.timed_out:
         res.status, res.error = "timed_out", f"wall-clock limit of {limits.wall_s}s"
-    elif over_output:
-        res.error = f"output limit of {cap} bytes exceeded"
-    elif rc == 0:
+    elif ending.over_output:
+        res.error = f"output limit of {limits.max_output_bytes} bytes exceeded"
+    elif ending.report and not finished:
+        res.error = ("the report channel carried data the sandbox did not write "
+                     f"({len(ending.report)} bytes): the program wrote to it")
+    elif rc == 0 and finished:
         res.status = "passed"
+    elif rc == 0:
+        res.error = "exited before the checks finished (status 0)"
     elif rc is not None and rc < 0:
         sig = -rc
-        if sig in (signal.SIGXCPU,) or (sig == signal.SIGKILL and _cpu_exhausted(wall, limits)):
+        if sig in (signal.SIGXCPU,) or (sig == signal.SIGKILL
+                                        and _cpu_exhausted(ending.wall_s, limits)):
             res.status, res.error = "timed_out", f"CPU time limit of {limits.cpu_s}s"
         elif sig == signal.SIGXFSZ:
             res.error = f"file size limit of {limits.file_mb} MiB exceeded"
         else:
             res.status, res.error = "killed", f"killed by {signal.Signals(sig).name}"
     else:
-        res.error = _last_line(stderr) or f"exit status {rc}"
+        when = "after" if finished else "before"
+        res.error = _last_line(stderr) or f"exited {when} the checks finished (status {rc})"
     return res
 
 
