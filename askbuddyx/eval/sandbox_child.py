@@ -6,15 +6,18 @@
 only for its path and constants (tests, to check its parts). Standard library only: it runs
 under `-I -S`, with no site-packages and no `askbuddyx` on its path.
 
+The config carries a per-run random token; the reporter writes it to the inherited report fd
+once, when the program's code has run to its end. That write is the sandbox's only evidence of
+a pass: an exit status, even 0, proves nothing (`sys.exit(0)` before the checks gives one).
+
 In order, before the untrusted program is even read: it takes its config from stdin (then
 points fd 0 at /dev/null), sets the rlimits, drops to `nobody` when root (Linux), proves that
-fork fails, installs the completion reporter and the audit-hook guard, and only then compiles
-and runs the program. The config carries a per-run random token; the reporter writes it to the
-inherited report fd once, when the program's code has run to its end. That write is the
-sandbox's only evidence of a pass: an exit status, even 0, proves nothing (`sys.exit(0)` before
-the checks gives one).
+fork fails, applies the Landlock file rules where the kernel has them, installs the
+completion reporter and the audit-hook guard, and only then compiles and runs the program.
+When a containment step fails it runs nothing and says so on the report fd, with the token
+(so that no program can fake a refusal and stop the evaluation).
 
-Why the program cannot forge the report (see the sandbox module docstring for the limits):
+Why the program cannot forge the report (the sandbox module docstring says where this ends):
 - the token is never in a namespace or frame the program can read: not in argv, the
   environment, the bootstrap's globals or `main`'s locals, but only among the constants of the
   reporter's code object, and the guard refuses `frame.f_code` on the reporter's frames (a
@@ -23,7 +26,9 @@ Why the program cannot forge the report (see the sandbox module docstring for th
   `os.write` and `sys._getframe`, so patching `builtins`, `os`, `sys` or this module changes
   nothing;
 - it writes only for the `FINISHED_EVENT` audit event raised from `main`'s own frame, which
-  happens after `exec` returned; the program raising that event itself is ignored.
+  happens after `exec` returned; the program raising that event itself is ignored;
+- the process cannot read its own memory: Landlock allows no /proc, and the guard refuses
+  ctypes, mmap and gc introspection.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ from __future__ import annotations
 import json
 import os
 import resource
+import stat
 import sys
 import types
 
@@ -61,6 +67,7 @@ def make_reporter(token: bytes, fd: int, runner: types.FrameType):
 
     def report(event, args):
         # Frame 1 is whoever raised the event. `main` raises it once, after exec returned.
+        # The bytes are _TOKEN_SLOT's, as a literal: this function may read no global.
         if event == finished and getframe(1) is runner:
             write(fd, b"\0askbuddyx-sandbox-token-slot\0")
 
@@ -165,13 +172,20 @@ def _forget_ctypes() -> None:
         del sys.modules[name]
 
 
+def _libc():
+    """(ctypes, the C library with `syscall` returning a long)."""
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.syscall.restype = ctypes.c_long
+    return ctypes, libc
+
+
 def drop_root(uid: int, gid: int) -> None:
     """As root on Linux: no network, uid/gid `uid`/`gid`, every capability dropped except
     CAP_DAC_READ_SEARCH (so a private interpreter prefix stays readable), no_new_privs.
     Raises Refused when a step fails."""
-    import ctypes
-
-    libc = ctypes.CDLL(None, use_errno=True)
+    ctypes, libc = _libc()
     clone_newnet, pr_set_keepcaps, pr_capbset_drop, pr_set_no_new_privs = 0x40000000, 8, 24, 38
     libc.unshare(clone_newnet)  # best effort: the audit hook refuses sockets anyway
     cap_dac_read_search = 2
@@ -224,16 +238,13 @@ _LL_FILE_RIGHTS = _LL_EXECUTE | _LL_WRITE_FILE | _LL_READ_FILE | _LL_TRUNCATE
 
 def landlock_abi() -> int:
     """The Landlock ABI version this kernel offers; 0 when it has none (not Linux, not built
-    in, or disabled at boot)."""
+    in, disabled at boot, or filtered by seccomp)."""
     if not sys.platform.startswith("linux"):
         return 0
-    import ctypes
-
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.syscall.restype = ctypes.c_long
+    ctypes, libc = _libc()
     long = ctypes.c_long
     abi = libc.syscall(long(_LL_CREATE_RULESET), None, long(0), long(_LL_RULESET_VERSION))
-    return max(0, abi)  # -1: ENOSYS or EOPNOTSUPP
+    return max(0, abi)  # -1: ENOSYS, EOPNOTSUPP or EPERM
 
 
 def restrict_files(tmp: str) -> bool:
@@ -244,10 +255,7 @@ def restrict_files(tmp: str) -> bool:
     abi = landlock_abi()
     if abi < 1:
         return False
-    import ctypes
-
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.syscall.restype = ctypes.c_long
+    ctypes, libc = _libc()
     long = ctypes.c_long
     handled = (1 << 13) - 1 | (_LL_REFER if abi >= 2 else 0) | (_LL_TRUNCATE if abi >= 3 else 0)
     in_tmp = handled & ~(_LL_EXECUTE | _LL_MAKE_CHAR | _LL_MAKE_BLOCK | _LL_MAKE_SYM)
@@ -269,7 +277,7 @@ def restrict_files(tmp: str) -> bool:
             except FileNotFoundError:
                 continue  # e.g. no /usr/lib64 here
             try:
-                if not os.path.isdir(path):
+                if not stat.S_ISDIR(os.fstat(fd).st_mode):
                     allowed &= _LL_FILE_RIGHTS  # the kernel takes only file rights on a file
                 rule = PathBeneath(allowed, fd)
                 if libc.syscall(long(_LL_ADD_RULE), long(ruleset), long(_LL_RULE_PATH_BENEATH),
