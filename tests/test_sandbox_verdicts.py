@@ -84,6 +84,13 @@ TRICKS = [
      "failed", "the report channel carried data the sandbox did not write"),
     ("read every object through gc", "import gc\ngc.get_objects()",
      "failed", "gc.get_objects is not allowed"),
+    ("exit 0 from a subinterpreter (it has no audit hooks)",
+     "import _xxsubinterpreters as interpreters\n"
+     "interpreters.run_string(interpreters.create(), 'import os; os._exit(0)')",
+     "failed", "importing _xxsubinterpreters is not allowed"),
+    ("CPython's test C API (raw memory, subinterpreters)",
+     "import _testcapi\n_testcapi.run_in_subinterp('import os; os._exit(0)')",
+     "failed", "importing _testcapi is not allowed"),
     ("settrace to skip the checks", "import sys\nsys.settrace(lambda *a: None)",
      "failed", "sys.settrace is not allowed"),
     ("walk the callers' frames, then exit 0",

@@ -36,7 +36,8 @@ Kernel-enforced, in the child only:
 
 Interpreter-enforced (a PEP 578 audit hook, which cannot be removed once installed): refuses
 network sockets (AF_UNIX socketpairs only, never connect/bind), fork/exec/spawn/subprocess/
-system, kill/killpg, ctypes, chdir, links, chmod/chown, gc and other-thread frame
+system, kill/killpg, ctypes, mmap, subinterpreters (they would have none of its hooks),
+CPython's _test* C modules, chdir, links, chmod/chown, gc and other-thread frame
 introspection, the completion reporter's code; writes, renames and deletes outside the
 temporary directory; and reads outside it except the Python installation and a few system
 files (so no ~/.netrc, tokens, or /proc). Its refusals are clear PermissionErrors.
@@ -57,11 +58,11 @@ What it protects against: programs that harm the machine or the evaluator (files
 processes, secrets, memory, output, time), and answers that score without their checks
 running: any early ending with status 0 (sys.exit with 0 or None, os._exit, SystemExit
 raised in an atexit handler, a signal handler that exits), exec of another program, closing
-or redirecting stdout/stderr, threads, fork, raising the completion event itself, patching
-`builtins`, `os`, `sys` or the bootstrap through `sys.modules`, walking frames, gc, or
-catching the reporter's own frame in a signal handler or audit hook (the token is in no
-namespace or frame, and the reporter's code is refused); tests/test_sandbox_verdicts.py tries
-each.
+or redirecting stdout/stderr, threads, fork, subinterpreters, raising the completion event
+itself, patching `builtins`, `os`, `sys` or the bootstrap through `sys.modules`, walking
+frames, gc, or catching the reporter's own frame in a signal handler or audit hook (the token
+is in no namespace or frame, and the reporter's code is refused); tests/test_sandbox_verdicts.py
+tries each.
 
 What it does not protect against:
 - answers that pass their checks without being right: an object that equals everything, a

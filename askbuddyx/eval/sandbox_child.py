@@ -113,9 +113,15 @@ def make_guard(tmp: str, reporter_namespace: dict):
         "ctypes.dlopen", "ctypes.dlsym", "ctypes.cdata", "ctypes.call_function",
         "gc.get_objects", "gc.get_referrers", "gc.get_referents", "sys.setprofile",
         "sys.settrace", "sys._current_frames", "mmap.__new__", "os.startfile",
+        # a subinterpreter has none of this interpreter's audit hooks (ctypes would work there)
+        "cpython.PyInterpreterState_New",
         "winreg.OpenKey", "webbrowser.open", "shutil.unpack_archive", "msvcrt.open_osfhandle"))
     deny_modules = frozenset(("ctypes", "_ctypes", "pty", "multiprocessing",
-                              "_multiprocessing", "mmap"))
+                              "_multiprocessing", "mmap", "_xxsubinterpreters",
+                              "_xxinterpchannels", "_interpreters", "_interpchannels",
+                              "_interpqueues"))
+    # CPython's test-only C modules (_testcapi, ...): raw memory, subinterpreters, crashes
+    deny_prefix = "_test"
     path_events = frozenset(("os.remove", "os.rmdir", "os.mkdir", "os.truncate", "os.utime",
                              "shutil.rmtree", "shutil.copyfile", "shutil.copytree",
                              "shutil.move", "shutil.make_archive", "os.listdir", "os.scandir",
@@ -138,7 +144,8 @@ def make_guard(tmp: str, reporter_namespace: dict):
         if event == "socket.__new__" and args[1] != af_unix:
             # asyncio's self-pipe needs an AF_UNIX socketpair; connect/bind stay refused
             raise PermissionError("sandbox: network sockets are not allowed")
-        if event == "import" and args[0].split(".")[0] in deny_modules:
+        if event == "import" and (args[0].split(".")[0] in deny_modules
+                                  or args[0].startswith(deny_prefix)):
             raise PermissionError(f"sandbox: importing {args[0]} is not allowed")
         if event == "open":
             path, mode, flags = args
