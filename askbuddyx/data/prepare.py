@@ -2,7 +2,7 @@
 
     raw/<source>.jsonl
       -> detect the format per file, normalize, skip malformed lines (listed by file:line)
-      -> redact secrets (counted per pattern)
+      -> redact secrets: our rules, then detect-secrets' plugins (counted per detector)
       -> drop exact duplicates (sha256) and near-duplicate prompts (MinHash LSH + exact check)
       -> measure token lengths with the base tokenizer after the chat template;
          truncate (or drop) chats over train.max_seq_length; flag very short answers
@@ -27,6 +27,7 @@ from pathlib import Path
 from askbuddyx.data.dedupe import drop_exact, drop_near
 from askbuddyx.data.formats import read_records
 from askbuddyx.data.io import require_file, write_jsonl
+from askbuddyx.data.kept_detector import detector_session
 from askbuddyx.data.lengths import OVERLONG_ACTIONS, fit_records
 from askbuddyx.data.redact import redact_record
 from askbuddyx.data.report import Findings, build_metrics, has_code, redaction_snippet
@@ -122,17 +123,20 @@ def load_sources(sources: list, raw_dir: str | Path | None, max_bad_fraction: fl
 
 
 def redact_all(records: list, findings: Findings) -> list:
-    out = []
-    for record in records:
-        clean, counts = redact_record(record)
-        if counts:
-            findings.redactions.update(counts)
-            findings.source(record["source"])["redactions"] += sum(counts.values())
-            if len(findings.redaction_examples) < findings.max_examples:
-                findings.redaction_examples.append(
-                    (record["source"], sorted(counts), redaction_snippet(clean)))
-        out.append(clean)
-    return out
+    """Every record redacted (askbuddyx.data.redact), counts and examples into `findings`."""
+    with detector_session():  # detect-secrets' settings installed once for the whole pass
+        return [_redact_one(record, findings) for record in records]
+
+
+def _redact_one(record: dict, findings: Findings) -> dict:
+    clean, counts = redact_record(record)
+    if counts:
+        findings.redactions.update(counts)
+        findings.source(record["source"])["redactions"] += sum(counts.values())
+        if len(findings.redaction_examples) < findings.max_examples:
+            findings.redaction_examples.append(
+                (record["source"], sorted(counts), redaction_snippet(clean)))
+    return clean
 
 
 def pick_curated_holdout(curated: list, seed: int, count: int) -> list:
@@ -252,7 +256,7 @@ def prepare_dataset(raw_dir: str | Path | None, out_dir: str | Path, sources: li
         report_path: Where to write the readable markdown report (None: not written).
 
     Returns:
-        dict: the metrics for metrics/data.json (counts per source, redactions per pattern,
+        dict: the metrics for metrics/data.json (counts per source, redactions per detector,
         duplicates, malformed, truncated, code share, token lengths, curated share of train).
     """
     config = config or PrepareConfig()

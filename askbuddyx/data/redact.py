@@ -1,19 +1,26 @@
 """Secret redaction applied to every text field before it can reach training.
 
-The five patterns of the architecture document (seed 000, section 8.4) plus the token formats
-of GitHub, Slack, Stripe, Hugging Face, AWS secret keys in assignments, JWTs, PEM private-key
-blocks of every key type, and `password=` / `token=` style assignments of a literal value.
-Each pattern is named, so the prepare stage counts redactions per pattern (metrics/data.json).
+Two detectors, in this order:
+1. our rules (`SECRET_PATTERNS`): the five patterns of the architecture document (seed 000,
+   section 8.4) plus the token formats of GitHub, Slack, Stripe, Hugging Face, OpenAI,
+   Anthropic, npm, AWS secret keys in assignments, JWTs, PEM private-key blocks of every key
+   type, credentials inside URLs, and `password=` / `token=` style assignments of a literal;
+2. the kept detector (askbuddyx.data.kept_detector): Yelp's detect-secrets provider plugins,
+   for the formats no list of ours will ever be complete about (GitLab, Azure storage keys,
+   Slack webhooks, SendGrid, PyPI, Square, Mailchimp, Twilio, ...).
+Each rule and each plugin is named, so the prepare stage counts redactions per detector
+(metrics/data.json, `DETECTORS`): a secret caught by both counts once, for our rule.
 
 Design rules, because a false positive damages ordinary training code:
-- token formats are matched by their fixed vendor prefix and length, not by "looks random";
+- token formats are matched by their fixed vendor prefix and length, not by "looks random"
+  (detect-secrets' entropy plugins are off for that reason: see kept_detector);
 - assignments are redacted only when the value is a quoted literal (never `password=pw` or
   `token = tokens[0]`) and not an obvious placeholder ("secret", "<password>"), and for
   token/secret/key names only when the literal looks like a credential (8+ characters with a
   letter and a digit, no spaces), so a lexer's `token = "("` or a game's
   `secret_word = "python"` stay; only the value is replaced, so the code keeps its shape
-  (`password = "[REDACTED]"`);
-- each pattern has a cheap substring pre-check, so clean text costs a few `in` tests.
+  (`password = "[REDACTED]"`, `postgres://user:[REDACTED]@host`);
+- each pattern and plugin has a cheap substring pre-check, so clean text costs a few `in` tests.
 
 Try it: `python -m askbuddyx.data.redact < file.txt` prints the redacted text and the counts.
 """
@@ -25,19 +32,23 @@ import sys
 from collections import Counter
 from dataclasses import dataclass
 
+from askbuddyx.data import kept_detector
+
 REDACTED = "[REDACTED]"
 
-# A quoted literal that looks like a credential: no spaces or quotes, 8+ chars, a letter and a
-# digit somewhere (real tokens are random; words, operators and slugs have no digit).
-_CREDENTIAL_LITERAL = (
-    r"(?P<q>[\"'`])(?!\[REDACTED\])"
-    r"(?=[^\"'`\s]*[0-9])(?=[^\"'`\s]*[A-Za-z])(?P<value>[^\"'`\s]{8,})(?P=q)"
-)
 # Obvious placeholders are not secrets (`"password": "secret"` in an example dict, "<token>",
-# "${PASSWORD}", "****"); leaving them keeps ordinary example code intact.
+# "${PASSWORD}", "****"); leaving them keeps ordinary example code intact. A `<...>` value is
+# also a model's special token (`image_token = "<|unused_200054|>"`).
 _NOT_PLACEHOLDER = (
     r"(?!(?i:secret|password|passwd|pass|changeme|change_me|example|dummy|test|placeholder"
     r"|none|null|your[_-]?\w*|x+|\*+|\.+)(?P=q))(?!\$\{|%\(|\{\{|<)"
+)
+# A quoted literal that looks like a credential: not a placeholder, no spaces or quotes, 8+
+# chars, a letter and a digit somewhere (real tokens are random; words, operators and slugs
+# have no digit).
+_CREDENTIAL_LITERAL = (
+    r"(?P<q>[\"'`])(?!\[REDACTED\])" + _NOT_PLACEHOLDER
+    + r"(?=[^\"'`\s]*[0-9])(?=[^\"'`\s]*[A-Za-z])(?P<value>[^\"'`\s]{8,})(?P=q)"
 )
 # A name is matched from its first character only (and at most 64 long), so a long run of
 # word characters costs linear time, not quadratic.
@@ -85,6 +96,9 @@ SECRET_PATTERNS = {
         ("secret",),
         lower=True,
     ),
+    # sk-ant-api03-..., sk-ant-admin01-...: 90+ characters of base64url.
+    "anthropic_api_key": SecretPattern(
+        re.compile(r"(?<![A-Za-z0-9_-])sk-ant-[A-Za-z0-9_-]{32,}"), ("sk-ant-",)),
     "openai_api_key": SecretPattern(
         re.compile(
             r"(?<![A-Za-z0-9_-])sk-(?:(?:proj|svcacct|admin)-[A-Za-z0-9_-]{32,}|[A-Za-z0-9]{32,})"
@@ -92,16 +106,33 @@ SECRET_PATTERNS = {
         ("sk-",),
     ),
     # Classic PATs (ghp_), OAuth (gho_), app/server (ghs_), user-to-server (ghu_), refresh (ghr_).
-    "github_token": SecretPattern(re.compile(r"gh[pousr]_[A-Za-z0-9]{36,}"),
+    # A vendor prefix inside a longer token (a SendGrid or PyPI key's body) is not a token:
+    # matching it there would cut that key, so the rest of it would escape its own detector.
+    "github_token": SecretPattern(re.compile(r"(?<![A-Za-z0-9_-])gh[pousr]_[A-Za-z0-9]{36,}"),
                                   ("ghp_", "gho_", "ghs_", "ghu_", "ghr_")),
     "github_fine_grained_pat": SecretPattern(re.compile(r"github_pat_[A-Za-z0-9_]{40,}"),
                                              ("github_pat_",)),
+    # npm access tokens: npm_ and 36 base62 characters (detect-secrets only knows the .npmrc
+    # `_authToken=` line).
+    "npm_token": SecretPattern(
+        re.compile(r"(?<![A-Za-z0-9_])npm_[A-Za-z0-9]{36}(?![A-Za-z0-9])"), ("npm_",)),
     "google_api_key": SecretPattern(re.compile(r"AIza[0-9A-Za-z_-]{35}"), ("AIza",)),
     "slack_token": SecretPattern(re.compile(r"xox[abprs]-[A-Za-z0-9-]{10,}"), ("xox",)),
     "stripe_secret_key": SecretPattern(re.compile(r"(?:sk|rk)_live_[A-Za-z0-9]{16,}"),
                                        ("_live_",)),
-    "huggingface_token": SecretPattern(re.compile(r"(?<![A-Za-z0-9])hf_[A-Za-z0-9]{30,}"),
+    "huggingface_token": SecretPattern(re.compile(r"(?<![A-Za-z0-9_-])hf_[A-Za-z0-9]{30,}"),
                                        ("hf_",)),
+    # scheme://user:password@host (the user may be empty: redis://:password@host). Only the
+    # password goes; a template (`${DB_PASSWORD}`, `{password}`, `<password>`, `$PASS`) stays.
+    # detect-secrets' BasicAuthDetector misses an empty user and passwords with `!$&'()*+,;=`,
+    # which RFC 3986 allows there.
+    "url_credentials": SecretPattern(
+        re.compile(
+            r"://[^\s:/?#\[\]@\"'`<>]*:(?!\$\{|\$[A-Za-z_]|\{|<|%\()"
+            r"(?P<value>[^\s/?#\[\]@\"'`<>]+)@"
+        ),
+        ("://",),
+    ),
     # header.payload.signature, both JSON parts base64url of '{"...' (so they start "eyJ").
     "jwt": SecretPattern(
         re.compile(r"eyJ[A-Za-z0-9_-]{5,500}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{10,}"), ("eyJ",)),
@@ -132,17 +163,24 @@ SECRET_PATTERNS = {
 # Every secret contains one of these (case-sensitive) or a secret-like name assigned a value;
 # clean text (almost all of it) is let through by a few fast substring tests.
 _VENDOR_NEEDLES = ("AKIA", "ASIA", "ABIA", "ACCA", "sk-", "ghp_", "gho_", "ghs_", "ghu_", "ghr_",
-                   "github_pat_", "AIza", "xox", "_live_", "hf_", "eyJ", "PRIVATE KEY")
+                   "github_pat_", "AIza", "xox", "_live_", "hf_", "eyJ", "PRIVATE KEY", "npm_",
+                   "://")
 _NAME_NEEDLES = ("pass", "token", "secret", "key")
 _NAME_ASSIGNED = re.compile(r"(?:pass|token|secret|key)[a-z0-9_.-]{0,64}[\"']?\s*(?::=|=|:)")
 
 
+# Every detector's name, ours first: the keys of the per-detector counts in metrics/data.json.
+DETECTORS = (*SECRET_PATTERNS, *kept_detector.PLUGINS)
+
+
 def may_contain_secret(text: str) -> bool:
-    """False only when no pattern can match `text` (a cheap pre-check, no false negatives)."""
+    """False only when no detector can match `text` (a cheap pre-check, no false negatives)."""
     if any(needle in text for needle in _VENDOR_NEEDLES):
         return True
     lowered = text.lower()
-    return any(n in lowered for n in _NAME_NEEDLES) and bool(_NAME_ASSIGNED.search(lowered))
+    if any(n in lowered for n in _NAME_NEEDLES) and _NAME_ASSIGNED.search(lowered):
+        return True
+    return kept_detector.gate_admits(text)
 
 
 def _replace(match: re.Match) -> str:
@@ -155,17 +193,22 @@ def _replace(match: re.Match) -> str:
 
 
 def redact_secrets(text: str) -> tuple[str, Counter]:
-    """Replace every secret in `text` with "[REDACTED]".
+    """Replace every secret in `text` with "[REDACTED]": our rules, then the kept detector.
 
     Args:
-        text: Any string (instruction, input or output of a record).
+        text: Any string (instruction, input or output of a record, a chat message, a file).
 
     Returns:
-        (redacted text, Counter of pattern name -> number of matches replaced)
+        (redacted text, Counter of detector name -> number of secrets replaced)
     """
     counts: Counter = Counter()
     if not may_contain_secret(text):
         return text, counts
+    text = _redact_with_our_rules(text, counts)
+    return _redact_with_kept_detector(text, counts), counts
+
+
+def _redact_with_our_rules(text: str, counts: Counter) -> str:
     lowered = None
     for name, pattern in SECRET_PATTERNS.items():
         if pattern.lower:
@@ -180,7 +223,21 @@ def redact_secrets(text: str) -> tuple[str, Counter]:
         if n:
             counts[name] += n
             lowered = None  # the text changed
-    return text, counts
+    return text
+
+
+def _redact_with_kept_detector(text: str, counts: Counter) -> str:
+    """Replace what detect-secrets finds; overlapping findings become one, counted once."""
+    merged: list = []
+    for f in sorted(kept_detector.find_secrets(text), key=lambda f: (f.start, -f.end)):
+        if merged and f.start < merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], f.end)
+        else:
+            merged.append([f.start, f.end, f.plugin])
+    for start, end, plugin in reversed(merged):
+        text = text[:start] + REDACTED + text[end:]
+        counts[plugin] += 1
+    return text
 
 
 def redact_record(record: dict, fields=("instruction", "input", "output")) -> tuple[dict, Counter]:

@@ -2,10 +2,10 @@
 markdown file with the same figures plus a few flagged examples per category.
 
 What it holds (seed 004, TS-5): lines in and records out per source, malformed lines (each
-listed by file and line), redactions per pattern, exact and near duplicates, chats truncated
-or dropped for the token budget, very short answers, code share, token length p50/p90/max
-after the chat template, and the curated share of train. Nothing in it depends on the clock,
-so the same data gives the same bytes.
+listed by file and line), redactions per detector (our rules and detect-secrets' plugins),
+exact and near duplicates, chats truncated or dropped for the token budget, very short
+answers, code share, token length p50/p90/max after the chat template, and the curated share
+of train. Nothing in it depends on the clock, so the same data gives the same bytes.
 """
 
 from __future__ import annotations
@@ -14,8 +14,9 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
+from askbuddyx.data.kept_detector import PLUGINS
 from askbuddyx.data.lengths import percentile
-from askbuddyx.data.redact import REDACTED, SECRET_PATTERNS
+from askbuddyx.data.redact import DETECTORS, REDACTED
 
 MAX_BAD_LINES_LISTED = 500
 SOURCE_COLUMNS = ("lines", "malformed", "records", "redactions", "duplicates_exact",
@@ -111,8 +112,9 @@ def build_metrics(findings: Findings, records: list, train: list, val: list, hel
         "lines_in": lines,
         "malformed": malformed,
         "malformed_share": round(malformed / lines, 4) if lines else 0.0,
-        "redactions": {name: findings.redactions.get(name, 0) for name in SECRET_PATTERNS},
+        "redactions": {name: findings.redactions.get(name, 0) for name in DETECTORS},
         "redactions_total": sum(findings.redactions.values()),
+        "redactions_by_detect_secrets": sum(findings.redactions.get(name, 0) for name in PLUGINS),
         "duplicates": {"exact": findings.duplicates["exact"], "near": findings.duplicates["near"]},
         "overlong": {"truncated": findings.overlong["truncated"],
                      "dropped": findings.overlong["dropped"]},
@@ -147,7 +149,8 @@ def render_markdown(m: dict, f: Findings, config) -> str:
         ["lines read", m["lines_in"]],
         ["malformed lines skipped", f"{m['malformed']} ({m['malformed_share']:.1%}; "
                                     f"limit {config.max_bad_fraction:.0%} per file)"],
-        ["secrets redacted", m["redactions_total"]],
+        ["secrets redacted", f"{m['redactions_total']} ({m['redactions_by_detect_secrets']} "
+                             "of them by detect-secrets' plugins)"],
         ["exact duplicates dropped", m["duplicates"]["exact"]],
         ["near duplicates dropped", f"{m['duplicates']['near']} (prompt 5-gram Jaccard >= "
                                     f"{config.near_dup_threshold})"],
@@ -178,8 +181,12 @@ def render_markdown(m: dict, f: Findings, config) -> str:
     if turns:
         out += ["", f"{turns} chats had more than one exchange; only the first was kept."]
 
-    out += ["", "## Redactions per pattern", ""]
-    out += _table(["pattern", "count"], [[k, v] for k, v in m["redactions"].items()])
+    out += ["", "## Redactions per detector", ""]
+    out += _table(["detector", "from", "count"],
+                  [[k, "detect-secrets plugin" if k in PLUGINS else "our rule", v]
+                   for k, v in m["redactions"].items()])
+    out += ["", "Our rules run first; detect-secrets' plugins see what they left (see "
+            "askbuddyx/data/kept_detector.py for which plugins are on, and why)."]
     if f.redaction_examples:
         out += ["", "Examples (after redaction):", ""]
         out += [f"- `{src}` ({', '.join(names)}): `{_md(snippet)}`"

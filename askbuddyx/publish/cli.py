@@ -42,6 +42,9 @@ def cmd_publish(args) -> int:
         print("Gate: blocked: " + "; ".join(result["blocked_by"]))
         if result["forced"]:
             print(f"Forced: {result['forced']}")
+    elif result["compared_with"] is None:
+        print(f"Gate: passed; no earlier publication ({args.published} is absent), so "
+              "nothing to compare against")
     else:
         print("Gate: passed, no regression against the last publication")
     if args.dry_run:

@@ -9,7 +9,8 @@ Order of checks, each with a clear error:
 1. the bundle is complete (`verify_bundle`) and holds no secret (`scan_for_secrets`);
 2. `metrics/eval.json` says `"gate_passed": true` (written by the evaluation);
 3. no metric regressed against `metrics/published.json`, the metrics of the last publication
-   (written by a successful publish: commit it, so the next release is compared with it);
+   (written by a successful publish: commit it, so the next release is compared with it;
+   before the first publication it is absent, and the command says so: "no earlier publication");
 4. a token: `HF_TOKEN` in the environment, then `HF_TOKEN` in `.env`, then `hf auth login`'s.
 
 Then `create_repo(exist_ok=True)` and `upload_folder`, retried with exponential backoff on
@@ -25,6 +26,7 @@ import re
 import time
 from pathlib import Path
 
+from askbuddyx.data.kept_detector import detector_session
 from askbuddyx.data.redact import redact_secrets
 from askbuddyx.errors import AskBuddyXError
 
@@ -35,18 +37,19 @@ RETRY_STATUS = {429, 500, 502, 503, 504}
 
 
 def scan_for_secrets(folder: str | Path) -> list[str]:
-    """'file: pattern' for every secret pattern found in any file under `folder`.
+    """'file: detector' for every kind of secret found in any file under `folder`.
 
-    The same patterns as the data stages' redaction (askbuddyx.data.redact), Hugging Face
-    tokens included.
+    The same detectors as the data stages' redaction (askbuddyx.data.redact: our rules, Hugging
+    Face tokens included, then detect-secrets' plugins).
     """
     found = []
-    for path in sorted(Path(folder).rglob("*")):
-        if not path.is_file():
-            continue
-        text = path.read_bytes().decode("latin-1")  # binary-safe: every byte maps to a char
-        _, counts = redact_secrets(text)
-        found += [f"{path.relative_to(folder)}: {name}" for name in sorted(counts)]
+    with detector_session():
+        for path in sorted(Path(folder).rglob("*")):
+            if not path.is_file():
+                continue
+            text = path.read_bytes().decode("latin-1")  # binary-safe: every byte maps to a char
+            _, counts = redact_secrets(text)
+            found += [f"{path.relative_to(folder)}: {name}" for name in sorted(counts)]
     return found
 
 
@@ -207,7 +210,9 @@ def publish_bundle(bundle_dir: str | Path, repo_id: str, eval_path: str | Path,
     if force is not None and not force.strip():
         raise AskBuddyXError("--force needs a reason.", hint='e.g. --force "hotfix: card typo"')
     files = bundle_files(bundle_dir)
+    # compared_with: the last publication's record, None before the first publication
     plan = {"repo_id": repo_id, "files": files, "blocked_by": reasons, "forced": force,
+            "compared_with": str(published_path) if published is not None else None,
             "diff": metrics_diff(published.get("metrics", {}), eval_metrics or {})
             if published else []}
     if dry_run:

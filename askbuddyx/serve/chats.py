@@ -2,8 +2,9 @@
 
 With `serve.capture_chats: true` (or `askbuddyx serve --capture-chats`) the server appends each
 finished exchange to `<serve.chats_dir>/chats-YYYY-MM-DD.jsonl`, every text redacted with the
-data stages' own `askbuddyx.data.redact.redact_secrets`. The chat page resends the whole
-conversation each turn, so one conversation is saved once per turn, each a prefix of the next.
+data stages' own `askbuddyx.data.redact.redact_secrets` (our rules, then detect-secrets'
+plugins). The chat page resends the whole conversation each turn, so one conversation is saved
+once per turn, each a prefix of the next.
 
 `askbuddyx export-chats` turns those logs into a ChatML source (`{"messages": [...]}` per line)
 that the data stages read like any local source:
@@ -21,6 +22,7 @@ import threading
 import time
 from pathlib import Path
 
+from askbuddyx.data.kept_detector import detector_session
 from askbuddyx.data.redact import redact_secrets
 from askbuddyx.prompting import SYSTEM_PROMPT
 
@@ -34,8 +36,9 @@ class ChatRecorder:
 
     def record(self, model: str, messages: list, answer: str, finish_reason: str) -> Path:
         convo = [*messages, {"role": "assistant", "content": answer}]
-        redacted = [{"role": m["role"], "content": redact_secrets(m["content"])[0]}
-                    for m in convo]
+        with detector_session():  # one settings switch for the whole conversation
+            redacted = [{"role": m["role"], "content": redact_secrets(m["content"])[0]}
+                        for m in convo]
         line = json.dumps({"time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                            "model": model, "finish_reason": finish_reason,
                            "messages": redacted}, ensure_ascii=False)
