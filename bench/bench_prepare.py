@@ -13,6 +13,11 @@ directory (not timed), then times what the DVC data stages do:
 and prints each step, the total, and its ratio to the 10 s target (< 1 meets it). Python's
 module imports (mlx-lm, transformers, datasketch) are measured and printed apart: a stage
 process pays them once, whatever the data size.
+
+Then the redaction pass alone (what prepare's `redact_all` does) over the same records: the
+whole pass (our rules + detect-secrets), the detect-secrets part of it, how many lines passed
+its gate to `scan_line`; and again with a secret of the kinds issue 15 found planted in every
+50th record (each must be counted by its detector).
 """
 
 from __future__ import annotations
@@ -25,13 +30,16 @@ import argparse  # noqa: E402
 import os  # noqa: E402
 import statistics  # noqa: E402
 import tempfile  # noqa: E402
+from collections import Counter  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import mlx_lm.utils  # noqa: E402, F401  (the tokenizer loader's import cost, measured here)
 
+from askbuddyx.data import kept_detector  # noqa: E402
 from askbuddyx.data.build_text import build_training_text  # noqa: E402
 from askbuddyx.data.fetch import fetch_sources  # noqa: E402
 from askbuddyx.data.prepare import PrepareConfig, prepare_dataset  # noqa: E402
+from askbuddyx.data.redact import redact_record  # noqa: E402
 from askbuddyx.data.task_generator import generate_tasks, write_jsonl  # noqa: E402
 from askbuddyx.models import load_tokenizer  # noqa: E402
 
@@ -63,6 +71,72 @@ def run_once(work: Path, sources: list, max_seq_length: int) -> dict:
     return {"times": times, "metrics": metrics, "cpu": time.process_time() - cpu0}
 
 
+FIELDS = ("instruction", "input", "output")
+# One secret per kind that issue 15 found unredacted -> the detector that must count it.
+PLANTED = {
+    "sk-ant-api03-" + "Xy7_" * 23 + "-AbcdAA": "anthropic_api_key",
+    "glpat-" + "x9Kd2LmQ7vR4tY8wZ1aB": "GitLabTokenDetector",
+    "npm_" + "Zq8" * 12: "npm_token",
+    "postgres://app:Tr0ub4dor3@db.internal:5432/shop": "url_credentials",
+    "DefaultEndpointsProtocol=https;AccountName=shop;AccountKey=" + "Fq3x" * 21 + "Zk8==;"
+    "EndpointSuffix=core.windows.net": "AzureStorageKeyDetector",
+    "https://hooks.slack.com/services/T0A1B2C3D/B4E5F6G7H/" + "q" * 20 + "Z9y8": "SlackDetector",
+    "SG.n7Hq2Lk9Xw3Vb8Mz4Rt6Yp." + "Kd8" * 14 + "e": "SendGridDetector",
+}
+
+
+def time_redaction(records: list) -> dict:
+    """Seconds of the redaction pass over `records`, of its detect-secrets part, and counts."""
+    texts = [r[k] for r in records for k in FIELDS]
+    counts: Counter = Counter()
+    with kept_detector.detector_session():  # as prepare's redact_all
+        t = time.perf_counter()
+        for record in records:
+            counts.update(redact_record(record)[1])
+        whole = time.perf_counter() - t
+        t = time.perf_counter()
+        for text in texts:
+            kept_detector.find_secrets(text)
+        kept = time.perf_counter() - t
+    lines = [line for text in texts for line in text.split("\n")]
+    gated = sum(kept_detector.gate_admits(line) for line in lines)
+    return {"seconds": whole, "detect_secrets_seconds": kept, "lines": len(lines),
+            "gated_lines": gated, "counts": counts}
+
+
+def with_planted_secrets(records: list, every: int = 50) -> tuple[list, Counter]:
+    """A copy of `records` with one PLANTED secret (in turn) in every `every`-th output."""
+    out, expected = [], Counter()
+    secrets = list(PLANTED.items())
+    for i, record in enumerate(records):
+        if i % every == 0:
+            secret, detector = secrets[(i // every) % len(secrets)]
+            record = dict(record, output=f"{record['output']}\n# deploy: {secret}\n")
+            expected[detector] += 1
+        out.append(record)
+    return out, expected
+
+
+def report_redaction(records: list) -> dict:
+    clean = time_redaction(records)
+    seeded_records, expected = with_planted_secrets(records)
+    seeded = time_redaction(seeded_records)
+    missed = {k: (seeded["counts"][k], n) for k, n in expected.items() if seeded["counts"][k] < n}
+    print(f"redaction pass over {len(records)} records ({clean['lines']} lines): "
+          f"{clean['seconds']:.2f} s; detect-secrets' part {clean['detect_secrets_seconds']:.2f} s"
+          f" ({clean['gated_lines']} lines passed its gate to scan_line); redactions "
+          f"{sum(clean['counts'].values())}")
+    print(f"  with a secret in every 50th record ({sum(expected.values())} planted): "
+          f"{seeded['seconds']:.2f} s; detect-secrets' part {seeded['detect_secrets_seconds']:.2f}"
+          f" s ({seeded['gated_lines']} lines gated); counted {dict(seeded['counts'])}"
+          + (f"; MISSED {missed}" if missed else "; every planted secret counted"))
+    return {"redact_s": round(clean["seconds"], 2),
+            "redact_detect_secrets_s": round(clean["detect_secrets_seconds"], 2),
+            "redact_gated_lines": clean["gated_lines"],
+            "redact_seeded_s": round(seeded["seconds"], 2),
+            "redact_seeded_missed": sum(n - c for c, n in missed.values())}
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -73,10 +147,11 @@ def main(argv=None) -> int:
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args(argv)
 
+    tasks = generate_tasks(args.records, args.seed)
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         data = tmp / "generated.jsonl"
-        write_jsonl(generate_tasks(args.records, args.seed), data)
+        write_jsonl(tasks, data)
         sources = [{"name": "generated", "kind": "local", "path": str(data)},
                    {"name": "curated", "kind": "local", "path": str(CURATED), "curated": True}]
         results = [run_once(tmp / f"run{i}", sources, args.max_seq_length)
@@ -97,10 +172,11 @@ def main(argv=None) -> int:
           f"included): {total:.2f} s; target {TARGET_SECONDS:.0f} s; ratio "
           f"{total / TARGET_SECONDS:.2f} ({'meets' if total < TARGET_SECONDS else 'MISSES'} "
           "the target)")
+    redaction = report_redaction([{k: getattr(t, k) for k in FIELDS} for t in tasks])
     if args.json:  # bench/run_all.py's contract: a flat dict of the measured figures
         import json
 
-        Path(args.json).write_text(json.dumps({
+        Path(args.json).write_text(json.dumps({**redaction,
             "records": m["lines_in"], "runs": args.runs, "total_s": round(total, 2),
             **{f"{step.replace(' ', '_')}_s": round(statistics.median(
                 r["times"][step] for r in results), 2) for step in results[0]["times"]},

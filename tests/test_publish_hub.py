@@ -184,6 +184,21 @@ def test_dry_run_lists_files_and_uploads_nothing(hub, release, capsys):
     assert "Dry run" in out and hub.requests == []
 
 
+def test_first_publication_says_there_is_nothing_to_compare(hub, release, capsys):
+    work, _ = release
+    assert not (work / "metrics/published.json").exists()
+    assert publish("--dry-run") == 0
+    out = capsys.readouterr().out
+    assert "no earlier publication (metrics/published.json is absent)" in out
+    assert "no regression" not in out
+    (work / "metrics/published.json").write_text(json.dumps({"metrics": {"adapter": {
+        "format_rate_heldout": 0.5, "sanity_pass_rate": 1.0}}}))
+    assert publish("--dry-run") == 0
+    out = capsys.readouterr().out
+    assert "no regression against the last publication" in out
+    assert "no earlier publication" not in out
+
+
 def test_auth_failure_says_to_log_in(hub, release, monkeypatch):
     monkeypatch.setenv("HF_TOKEN", "hf_" + "W" * 34)
     with pytest.raises(AskBuddyXError, match="hf auth login") as err:
@@ -191,10 +206,14 @@ def test_auth_failure_says_to_log_in(hub, release, monkeypatch):
     assert "W" * 34 not in str(err.value)
 
 
-def test_secret_in_bundle_blocks_publishing(hub, release):
+@pytest.mark.parametrize("text, found", [
+    ("key: AKIA" + "A" * 16, "aws_access_key_id"),  # our rule
+    ("deploy token: glpat-" + "x9Kd2LmQ7vR4tY8wZ1aB", "GitLabTokenDetector"),  # detect-secrets
+])
+def test_secret_in_bundle_blocks_publishing(hub, release, text, found):
     _, bundle = release
-    (bundle / "README.md").write_text("key: AKIA" + "A" * 16)
-    assert scan_for_secrets(bundle) == ["README.md: aws_access_key_id"]
+    (bundle / "README.md").write_text(text)
+    assert scan_for_secrets(bundle) == [f"README.md: {found}"]
     with pytest.raises(AskBuddyXError, match="contains secrets"):
         publish()
     assert hub.requests == []

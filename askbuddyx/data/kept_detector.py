@@ -39,11 +39,14 @@ Which plugins, measured with tests/test_data_redact.py's corpus (installed packa
 
 from __future__ import annotations
 
+import bisect
+import functools
+import logging
 import re
 import sys
 import threading
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -94,15 +97,24 @@ FILTERS = tuple(f"detect_secrets.filters.heuristic.{name}" for name in (
 SETTINGS = {"plugins_used": [{"name": name} for name in PLUGINS],
             "filters_used": [{"path": path} for path in FILTERS]}
 
-# Characters a token can hold (base64, base64url): a partial finding grows over them.
-_TOKEN_CHAR = re.compile(r"[A-Za-z0-9_\-+/=]")
+# A token: a run of base64 / base64url characters and the dots of a JWT or a SendGrid key,
+# ended by any `=` padding (so `KEY=SG.xxx` holds two tokens). A partial finding grows to the
+# tokens it touches (JwtTokenDetector's lazy last part reports `header.payload.` without the
+# signature; GitLab's plugin reports its `glpat` group).
+_TOKEN = re.compile(r"[A-Za-z0-9_\-+/.]+=*")
 _EDGE_CHARS = " \t\r\n\"'`"
 # A reported `AccountKey=...` keeps its name, as our assignment rules keep theirs.
 _NAME_PREFIX = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=(?=.)")
 
+# Some plugin regexes are quadratic in a line's length (NpmDetector's `//.+/:_authToken=` on a
+# minified line full of `//`: 33 s for 150,000 characters), so a long line is scanned in
+# windows; they overlap by more than any secret these plugins know is long (PyPI's, about 200
+# characters), so each secret lies whole in some window.
+WINDOW = 1200
+OVERLAP = 300
+
 _LOCK = threading.RLock()
 _depth = 0  # sessions open in the thread that holds _LOCK (nested ones reuse the outer)
-_api = None
 
 
 @dataclass(frozen=True)
@@ -114,37 +126,42 @@ class Finding:
     plugin: str
 
 
-def _detect_secrets():
-    """detect-secrets' modules, imported on first use (the import costs about 0.2 s)."""
-    global _api
-    if _api is None:
-        shown = warnings.showwarning
-        try:
-            from detect_secrets.core import scan
-            from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
-            from detect_secrets.settings import transient_settings
-        except ImportError as exc:
-            raise AskBuddyXError(
-                "detect-secrets is not installed: secrets outside our own list would reach "
-                "the training data unredacted.",
-                hint="Install the project's dependencies: `pip install -c constraints.txt -e .` "
-                     "(or `pip install detect-secrets==1.5.0`).") from exc
-        if warnings.showwarning is not shown:
-            # Its logger module turns on logging.captureWarnings for the whole process on
-            # import; put Python's warnings back where they were.
-            import logging
+@dataclass(frozen=True)
+class _DetectSecrets:
+    """The parts of detect-secrets' API that we call."""
 
-            logging.captureWarnings(False)
-        types = {cls.__name__: secret_type
-                 for secret_type, cls in get_mapping_from_secret_type_to_class().items()}
-        missing = sorted(set(PLUGINS) - set(types))
-        if missing:
-            raise AskBuddyXError(
-                f"This detect-secrets has no plugin {', '.join(missing)}.",
-                hint="Install the pinned version: `pip install -c constraints.txt -e .`.")
-        _api = {"scan_line": scan.scan_line, "transient_settings": transient_settings,
-                "plugin_of_type": {types[name]: name for name in PLUGINS}}
-    return _api
+    scan_line: Callable
+    transient_settings: Callable
+    plugin_of_type: dict  # a finding's `type` ("GitLab Token") -> its plugin's class name
+
+
+@functools.cache
+def _detect_secrets() -> _DetectSecrets:
+    """detect-secrets' API, imported on first use (the import costs about 0.2 s)."""
+    shown = warnings.showwarning
+    try:
+        from detect_secrets.core import scan
+        from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
+        from detect_secrets.settings import transient_settings
+    except ImportError as exc:
+        raise AskBuddyXError(
+            "detect-secrets is not installed: secrets outside our own list would reach the "
+            "training data unredacted.",
+            hint="Install the project's dependencies: `pip install -c constraints.txt -e .` "
+                 "(or `pip install detect-secrets==1.5.0`).") from exc
+    if warnings.showwarning is not shown:
+        # Its logger module turns on logging.captureWarnings for the whole process on import;
+        # put Python's warnings back where they were.
+        logging.captureWarnings(False)
+    types = {cls.__name__: secret_type
+             for secret_type, cls in get_mapping_from_secret_type_to_class().items()}
+    missing = sorted(set(PLUGINS) - set(types))
+    if missing:
+        raise AskBuddyXError(f"This detect-secrets has no plugin {', '.join(missing)}.",
+                             hint="Install the pinned version: "
+                                  "`pip install -c constraints.txt -e .`.")
+    return _DetectSecrets(scan.scan_line, transient_settings,
+                          {types[name]: name for name in PLUGINS})
 
 
 @contextmanager
@@ -163,7 +180,7 @@ def detector_session() -> Iterator[None]:
             finally:
                 _depth -= 1
             return
-        with api["transient_settings"](SETTINGS):
+        with api.transient_settings(SETTINGS):
             _depth = 1
             try:
                 yield
@@ -178,32 +195,44 @@ def gate_admits(line: str) -> bool:
 
 
 def find_secrets(text: str) -> list:
-    """Every finding of the enabled plugins in `text`, as spans of `text`, in order."""
+    """Every finding of the enabled plugins in `text`, as spans of `text`, in order.
+
+    Opens a detector_session unless one is open already.
+    """
     if not gate_admits(text):
         return []
     found = []
     with detector_session():
         offset = 0
         for line in text.split("\n"):
-            if gate_admits(line):
-                found += [Finding(offset + s, offset + e, plugin)
-                          for s, e, plugin in _line_findings(line)]
+            for start, piece in _windows(line):
+                if gate_admits(piece):
+                    found += [Finding(offset + start + s, offset + start + e, plugin)
+                              for s, e, plugin in _line_findings(piece)]
             offset += len(line) + 1
-    return found
+    return sorted(set(found), key=lambda f: (f.start, f.end))  # windows overlap: once each
+
+
+def _windows(line: str) -> list:
+    """(offset, piece) covering `line`: the line itself, or overlapping WINDOW-long pieces."""
+    if len(line) <= WINDOW:
+        return [(0, line)]
+    step = WINDOW - OVERLAP
+    return [(start, line[start:start + WINDOW]) for start in range(0, len(line) - OVERLAP, step)]
 
 
 def _line_findings(line: str) -> list:
     """(start, end, plugin) in `line` for each secret detect-secrets reports there."""
     api = _detect_secrets()
     out = []
-    for secret in api["scan_line"](line):
-        plugin = api["plugin_of_type"][secret.type]
+    for secret in api.scan_line(line):
+        plugin = api.plugin_of_type[secret.type]
         out += [(start, end, plugin) for start, end in _value_spans(line, secret.secret_value)]
     return out
 
 
 def _value_spans(line: str, value: str | None) -> list:
-    """Where a reported value sits in `line`, each occurrence widened to its whole token.
+    """Where a reported value sits in `line`, each occurrence widened to the tokens it touches.
 
     A `Name=` in front of the value stays. Occurrences that start a token are preferred (a
     short value can also occur inside other words); a value that is not in the line verbatim
@@ -216,18 +245,40 @@ def _value_spans(line: str, value: str | None) -> list:
     starts = [m.start() for m in re.finditer(re.escape(value), line)]
     if not starts:
         return [(0, len(line))]
-    at_token_start = [s for s in starts if s == 0 or not _TOKEN_CHAR.match(line[s - 1])]
-    return [_widen(line, s, s + len(value)) for s in at_token_start or starts]
+    tokens = _Tokens(line)
+    at_token_start = [s for s in starts if tokens.at(s) in (None, s)]
+    return [tokens.widen(s, s + len(value)) for s in at_token_start or starts]
 
 
-def _widen(line: str, start: int, end: int) -> tuple:
-    if _TOKEN_CHAR.match(line[start]):
-        while start > 0 and _TOKEN_CHAR.match(line[start - 1]):
-            start -= 1
-    if _TOKEN_CHAR.match(line[end - 1]):
-        while end < len(line) and _TOKEN_CHAR.match(line[end]):
-            end += 1
-    return start, end
+class _Tokens:
+    """The tokens of a line, to find the one holding a character in O(log n)."""
+
+    def __init__(self, line: str):
+        self.line = line
+        self.spans = [m.span() for m in _TOKEN.finditer(line)]
+        self.starts = [start for start, _ in self.spans]
+
+    def span_at(self, i: int) -> tuple | None:
+        k = bisect.bisect_right(self.starts, i) - 1
+        return self.spans[k] if k >= 0 and i < self.spans[k][1] else None
+
+    def at(self, i: int) -> int | None:
+        """The start of the token holding character i (None: i is not in a token)."""
+        span = self.span_at(i)
+        return span[0] if span else None
+
+    def widen(self, start: int, end: int) -> tuple:
+        """[start, end) grown to the tokens it touches, but not over a sentence's dots."""
+        first, last = start, end
+        if span := self.span_at(start):
+            start = span[0]
+        if span := self.span_at(end - 1):
+            end = span[1]
+        while start < first and self.line[start] == ".":
+            start += 1
+        while end > last and self.line[end - 1] == ".":
+            end -= 1
+        return start, end
 
 
 def main() -> int:
