@@ -34,7 +34,6 @@ from askbuddyx.serve.chats import ChatRecorder
 
 ALNUM = string.ascii_letters + string.digits
 UPPER_DIGITS = string.ascii_uppercase + string.digits
-LOWER_DIGITS = string.ascii_lowercase + string.digits
 HEX = "0123456789abcdef"
 B64 = ALNUM + "+/"
 URLSAFE = ALNUM + "_-"
@@ -120,7 +119,8 @@ SECRET_KINDS = {
         st.tuples(s(ALNUM, 1), s(USERINFO, 3, 20), s(string.digits, 1)).map("".join),
         st.sampled_from(["db.example.com", "localhost", "cache.internal/zero", "host/db?ssl=on"]))
         .map(lambda t: (f"{t[0]}://{t[1]}:{t[2]}@{t[3]}", [t[2]])), "url_credentials"),
-    "azure_storage_key": (st.tuples(s(LOWER_DIGITS, 3, 24), d(B64, 86))
+    # (the account name stays, so it has no digit: it could hold a planted value by chance)
+    "azure_storage_key": (st.tuples(s(string.ascii_lowercase, 3, 24), d(B64, 86))
                           .map(lambda t: (f"DefaultEndpointsProtocol=https;AccountName={t[0]};"
                                           f"AccountKey={t[1]}==;EndpointSuffix=core.windows.net",
                                           [t[1]])), "AzureStorageKeyDetector"),
@@ -259,6 +259,21 @@ def test_each_enabled_plugin_finds_its_secret_whole(plugin):
     assert any(f.plugin == plugin and secret in text[f.start:f.end] for f in findings), findings
 
 
+@pytest.mark.parametrize("plugin", sorted(kept_detector.PLUGINS))
+def test_each_plugin_regex_holds_a_needle_of_its_gate(plugin):
+    """A tripwire for a detect-secrets upgrade: a regex without any of the gate's needles
+    could match lines that the gate never lets through."""
+    from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
+
+    cls = {c.__name__: c for c in get_mapping_from_secret_type_to_class().values()}[plugin]
+    gate = kept_detector.PLUGINS[plugin]
+    for regex in cls.denylist:
+        pattern = regex.pattern.replace("\\", "")  # `SG\.` -> `SG.`
+        # a needle's trailing punctuation may follow a group: `(glpat|gldt)-`, `(ghp|gho)_`
+        assert any(n.rstrip("-_=.") in pattern for n in gate.exact) or \
+            any(n.rstrip("-_=.") in pattern.lower() for n in gate.folded), regex.pattern
+
+
 @pytest.mark.parametrize("text, expected, detector", [
     (f"token: {GITLAB}\n", "token: [REDACTED]\n", "GitLabTokenDetector"),
     (f"hook = '{SLACK_WEBHOOK}'", "hook = '[REDACTED]'", "SlackDetector"),
@@ -338,6 +353,22 @@ ORDINARY_CODE = [
 @pytest.mark.parametrize("code", ORDINARY_CODE)
 def test_ordinary_code_is_untouched(code):
     assert redact_secrets(code) == (code, {})
+
+
+@pytest.mark.parametrize("plugin, flagged", [
+    ("Base64HighEntropyString", 3),  # all three base64 fixtures
+    ("HexHighEntropyString", 5),  # every line with an MD5, SHA-1 or SHA-256
+    ("KeywordDetector", 4),  # "password": "secret", secret_word = "python", ...
+])
+def test_the_plugins_left_off_would_eat_ordinary_code(plugin, flagged):
+    """Why kept_detector leaves them off: run as detect-secrets runs them on a .py file, they
+    flag the ordinary-code examples above."""
+    from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
+
+    cls = {c.__name__: c for c in get_mapping_from_secret_type_to_class().values()}[plugin]
+    lines = [line for code in ORDINARY_CODE for line in code.split("\n")]
+    hits = [line for line in lines if cls().analyze_line(filename="example.py", line=line)]
+    assert plugin not in kept_detector.PLUGINS and len(hits) == flagged, hits
 
 
 def test_bundled_datasets_have_no_redactions(root):
@@ -548,6 +579,10 @@ def test_planted_secrets_never_reach_training_ready_files(tokenizer, planted):
         assert metrics["duplicates"] == {"exact": 0, "near": 0}
         assert metrics["overlong"] == {"truncated": 0, "dropped": 0}
         assert all(metrics["redactions"][det] >= 1 for det in counted), metrics["redactions"]
+        report = (tmp / "report.md").read_text()
+        for det in counted:  # the markdown report's row per detector, and where it is from
+            origin = "detect-secrets plugin" if det in kept_detector.PLUGINS else "our rule"
+            assert f"| {det} | {origin} | {metrics['redactions'][det]} |" in report
         outputs = sorted((tmp / "training_ready").glob("*.jsonl"))
         assert outputs
         outputs += sorted((tmp / "processed").glob("*.jsonl")) + [tmp / "report.md"]

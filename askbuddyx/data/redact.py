@@ -7,7 +7,7 @@ Two detectors, in this order:
    type, credentials inside URLs, and `password=` / `token=` style assignments of a literal;
 2. the kept detector (askbuddyx.data.kept_detector): Yelp's detect-secrets provider plugins,
    for the formats no list of ours will ever be complete about (GitLab, Azure storage keys,
-   Slack webhooks, SendGrid, PyPI, Square, Mailchimp, Twilio, ...).
+   Slack webhooks, SendGrid, PyPI, Square, Mailchimp, .npmrc tokens, ...).
 Each rule and each plugin is named, so the prepare stage counts redactions per detector
 (metrics/data.json, `DETECTORS`): a secret caught by both counts once, for our rule.
 
