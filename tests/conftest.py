@@ -53,3 +53,6 @@ def data_dir(tmp_path_factory):
 
 # The live `askbuddyx serve` that the tests/test_serve_*.py files share (started on first use).
 from tests.serve_live import live_server  # noqa: E402,F401
+
+# The real SmolLM2 base (converted once per run) for test_base_gguf and test_export_smol.
+from tests.smol import smol_base, smol_gguf, smol_hf  # noqa: E402,F401

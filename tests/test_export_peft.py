@@ -111,3 +111,31 @@ def test_fused_export_matches_base_plus_adapter(random_adapter, root, tmp_path):
     a = np.array(fused(mx.array([TOKENS]))[0].astype(mx.float32))
     b = np.array(with_adapter(mx.array([TOKENS]))[0].astype(mx.float32))
     assert np.abs(a - b).max() < 1e-3
+
+
+@pytest.mark.slow
+def test_peft_export_of_a_local_base_loads_from_another_directory(random_adapter, root,
+                                                                  tmp_path, monkeypatch):
+    """The tiny base has no hub id: the dequantized copy is named by its absolute path, even
+    when the export folder was given relative to the working directory."""
+    torch = pytest.importorskip("torch", reason="torch is not installed: `make deps`")
+    pytest.importorskip("peft", reason="peft is not installed: pip install -e '.[export]'")
+    import mlx.core as mx
+    from mlx_lm import load
+    from peft import AutoPeftModelForCausalLM
+
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    monkeypatch.chdir(repo)
+    out = export_adapter("peft", str(root / "assets/models/askbuddyx-tiny-qwen2-4bit"),
+                         random_adapter, "outputs/export/peft")
+    base = json.loads((out / "adapter_config.json").read_text())["base_model_name_or_path"]
+    assert base == str(repo / "outputs/export/peft/base_model")
+
+    monkeypatch.chdir(tmp_path)
+    model = AutoPeftModelForCausalLM.from_pretrained(str(repo / out)).eval()
+    with torch.no_grad():
+        peft_logits = model(torch.tensor([TOKENS])).logits[0].numpy()
+    mlx_model, _ = load(base, adapter_path=str(random_adapter))
+    mlx_logits = np.array(mlx_model(mx.array([TOKENS]))[0].astype(mx.float32))
+    assert np.abs(mlx_logits - peft_logits).max() < 1e-3

@@ -13,9 +13,25 @@ the adapter file itself; two differences between the formats matter:
 - scaling: mlx-lm multiplies by `scale` (we train with scale = alpha / rank); PEFT multiplies
   by `lora_alpha / r`, so `lora_alpha = scale * r`.
 
-A PEFT adapter applies to a full-precision transformers model. For a hub base we record the
-original (unquantized) model id; for a local quantized base (the embedded profile) the export
-also writes a dequantized copy in `base_model/` and points `base_model_name_or_path` at it.
+A PEFT adapter applies to a full-precision transformers model. `base_model_name_or_path` is
+a hub id or an absolute path, so the export loads from any working directory:
+- a base converted from a packaged GGUF (smol profile) names the model's hub id from its
+  build_info.json (`HuggingFaceTB/SmolLM2-135M-Instruct`). The adapter was trained over the
+  GGUF's Q4_1 weights, so on the bf16 hub weights it behaves as a QLoRA adapter does;
+- a hub base names the original (unquantized) model id;
+- a local quantized base (the tiny profile) gets a dequantized copy in `base_model/`, named by
+  its absolute path.
+
+GGUF (Llama bases, e.g. smol): mlx-lm's export writes an F16 file whose vocabulary is
+SentencePiece-style (`tokenizer.ggml.model = llama`); for a base converted from a GGUF the
+export puts back that file's own tokenizer metadata (GPT-2 BPE vocabulary and merges, special
+token ids, chat template), so llama.cpp tokenizes as the original. Run it with
+`llama-cli -m outputs/export/gguf/askbuddyx-f16.gguf -cnv` (llama.cpp applies the chat
+template from the metadata), or in Ollama with a Modelfile `FROM ./askbuddyx-f16.gguf` and
+`ollama create askbuddyx -f Modelfile && ollama run askbuddyx`.
+
+A `pypi:` model.path (the packaged GGUF) is not a folder: exports use its conversion, the
+fetch_model stage's `models/base/`.
 """
 
 from __future__ import annotations
@@ -25,8 +41,18 @@ import subprocess
 import sys
 from pathlib import Path
 
+from askbuddyx.base.fetch import (
+    BUILD_INFO,
+    PACKAGED_GGUFS,
+    PYPI_PREFIX,
+    packaged_gguf_file,
+    read_build_info,
+)
 from askbuddyx.errors import AskBuddyXError
 from askbuddyx.models import is_hub_id, resolve_model
+
+FETCHED_BASE = Path("models/base")  # the fetch_model stage's output (dvc.yaml)
+GGUF_FILE = "askbuddyx-f16.gguf"
 
 GGUF_ARCHS = ("llama", "mixtral", "mistral")  # what mlx_lm.fuse --export-gguf accepts
 GGUF_ALTERNATIVE = (
@@ -43,6 +69,22 @@ def _check_adapter(adapter_dir: Path) -> dict:
             raise AskBuddyXError(f"Adapter file missing: {adapter_dir / name}",
                                  hint="Train first: `make train` (or pass --adapter).")
     return json.loads((adapter_dir / "adapter_config.json").read_text())
+
+
+def base_model_dir(model: str, fetched: Path = FETCHED_BASE) -> str:
+    """`model` as something mlx-lm loads: a `pypi:` spec becomes the folder that fetch_model
+    converted it into (checked by its build_info.json); anything else goes through
+    resolve_model."""
+    if not model.startswith(PYPI_PREFIX):
+        return resolve_model(model)
+    info = read_build_info(fetched)
+    if info is None or info.get("source") != model:
+        raise AskBuddyXError(
+            f"{model!r} is a packaged GGUF, and {fetched}/ is not its conversion "
+            f"({fetched / BUILD_INFO} {'names ' + repr(info.get('source')) if info else 'missing'}"
+            ").", hint="Run `dvc repro fetch_model` first, or pass --model with the converted "
+            "folder.")
+    return str(fetched)
 
 
 def base_config(model: str) -> dict:
@@ -68,21 +110,36 @@ def _fuse(model: str, adapter_dir: Path, out: Path, extra: list[str]) -> None:
 def export_fused(model: str, adapter_dir: Path, out: Path, dequantize: bool = False) -> Path:
     """mlx-lm fuse: the adapter merged into the base weights (dequantized on request)."""
     _check_adapter(adapter_dir)
-    _fuse(resolve_model(model), adapter_dir, out, ["--dequantize"] if dequantize else [])
+    _fuse(base_model_dir(model), adapter_dir, out, ["--dequantize"] if dequantize else [])
     return out
 
 
 def export_gguf(model: str, adapter_dir: Path, out: Path) -> Path:
     """mlx-lm fuse --export-gguf, for the architectures it supports; else a clear error."""
     _check_adapter(adapter_dir)
+    model = base_model_dir(model)
     arch = base_config(model).get("model_type")
     if arch not in GGUF_ARCHS:
         raise AskBuddyXError(
             f"mlx-lm's GGUF export supports {', '.join(GGUF_ARCHS)}, not {arch!r} "
             f"(the base model {model}).", hint=GGUF_ALTERNATIVE)
-    _fuse(resolve_model(model), adapter_dir, out,
-          ["--dequantize", "--export-gguf", "--gguf-path", "askbuddyx-f16.gguf"])
-    return out / "askbuddyx-f16.gguf"
+    _fuse(model, adapter_dir, out, ["--dequantize", "--export-gguf", "--gguf-path", GGUF_FILE])
+    info = read_build_info(model) if Path(model).is_dir() else None
+    if info is not None and info.get("source") in PACKAGED_GGUFS:
+        restore_gguf_tokenizer(out / GGUF_FILE, packaged_gguf_file(PACKAGED_GGUFS[info["source"]]))
+    return out / GGUF_FILE
+
+
+def restore_gguf_tokenizer(exported: Path, source: Path) -> None:
+    """Replace the `tokenizer.*` metadata of `exported` with the source GGUF's (see the module
+    docstring: mlx-lm writes every vocabulary as SentencePiece's)."""
+    import mlx.core as mx
+
+    weights, metadata = mx.load(str(exported), return_metadata=True)
+    _, original = mx.load(str(source), return_metadata=True)
+    metadata = {k: v for k, v in metadata.items() if not k.startswith("tokenizer.")}
+    metadata.update({k: v for k, v in original.items() if k.startswith("tokenizer.")})
+    mx.save_gguf(str(exported), weights, metadata)
 
 
 def dequantized_base(model: str, out: Path) -> Path:
@@ -124,15 +181,28 @@ def peft_config(mlx_config: dict, keys: list[str], num_hidden_layers: int | None
     return config
 
 
+def peft_base(model: str, config: dict, out: Path) -> str:
+    """What `base_model_name_or_path` names (module docstring): a hub id, else an absolute
+    path, never one relative to the working directory."""
+    from askbuddyx.publish.model_card import ORIGINAL_MODELS
+
+    if is_hub_id(model):
+        return ORIGINAL_MODELS.get(model, model)
+    if (info := read_build_info(model)) is not None and info.get("hub_id"):
+        return info["hub_id"]
+    if "quantization" in config:
+        return str(dequantized_base(model, out / "base_model").resolve())
+    return str(Path(model).resolve())
+
+
 def export_peft(model: str, adapter_dir: Path, out: Path, hf_base: str | None = None) -> Path:
     """adapter_model.safetensors + adapter_config.json that peft/transformers/vLLM load."""
     import mlx.core as mx
     import numpy as np
     from safetensors.numpy import save_file
 
-    from askbuddyx.publish.model_card import ORIGINAL_MODELS
-
     mlx_config = _check_adapter(adapter_dir)
+    model = base_model_dir(model)
     weights = mx.load(str(adapter_dir / "adapters.safetensors"))
     tensors = {}
     for key, value in weights.items():
@@ -145,13 +215,7 @@ def export_peft(model: str, adapter_dir: Path, out: Path, hf_base: str | None = 
         tensors[name] = np.ascontiguousarray(np.array(value.astype(mx.float32)).T)
     out.mkdir(parents=True, exist_ok=True)
     config = base_config(model)
-    if hf_base is None:
-        if is_hub_id(model):
-            hf_base = ORIGINAL_MODELS.get(model, model)
-        elif "quantization" in config:
-            hf_base = str(dequantized_base(model, out / "base_model"))
-        else:
-            hf_base = str(Path(model).resolve())
+    hf_base = hf_base or peft_base(model, config, out)
     save_file(tensors, str(out / "adapter_model.safetensors"), metadata={"format": "pt"})
     cfg = peft_config(mlx_config, list(weights), config.get("num_hidden_layers"), hf_base)
     (out / "adapter_config.json").write_text(json.dumps(cfg, indent=2, sort_keys=True) + "\n")
