@@ -142,7 +142,9 @@ def dequantize_for_generation(model) -> bool:
     if not any(isinstance(m, (nn.QuantizedLinear, nn.QuantizedEmbedding))
                for _, m in model.named_modules()):
         return False
-    dequantize_model(model)
+    # float32 first: dequantize_model computes in the scales' dtype, and float16 scales would
+    # round every weight (SmolLM2's GGUF: logits off by up to 0.1 against the exact values).
     model.set_dtype(mx.float32)  # bf16/fp16 matmuls have no fast CPU path either
+    dequantize_model(model)
     mx.eval(model.parameters())
     return True
