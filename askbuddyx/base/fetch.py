@@ -40,6 +40,7 @@ from askbuddyx.models import OFFLINE_HINT, check_hub, is_hub_id, resolve_model
 # What mlx-lm needs to load a model; README/license files come along when the hub has them.
 HUB_PATTERNS = ["*.json", "*.safetensors", "*.jinja", "*.txt", "*.model", "*.md", "LICENSE*"]
 BUILD_INFO = "build_info.json"
+FETCHED_BASE = Path("models/base")  # the fetch_model stage's output (dvc.yaml)
 PYPI_PREFIX = "pypi:"
 PYPI_SPEC = re.compile(r"^pypi:(?P<package>[A-Za-z0-9._-]+)==(?P<version>[A-Za-z0-9.+!-]+)/"
                        r"(?P<member>[\w./-]+\.gguf)$")
@@ -198,3 +199,19 @@ def read_build_info(model_dir: str | Path) -> dict | None:
     """build_info.json of a base model folder, or None (hub downloads and copies have none)."""
     path = Path(model_dir) / BUILD_INFO
     return json.loads(path.read_text()) if path.is_file() else None
+
+
+def base_model_dir(model: str, fetched: Path = FETCHED_BASE) -> str:
+    """`model` as something mlx-lm loads: a `pypi:` spec becomes the folder that fetch_model
+    converted it into (checked by its build_info.json); anything else goes through
+    resolve_model."""
+    if not model.startswith(PYPI_PREFIX):
+        return resolve_model(model)
+    info = read_build_info(fetched)
+    if info is None or info.get("source") != model:
+        raise AskBuddyXError(
+            f"{model!r} is a packaged GGUF, and {fetched}/ is not its conversion "
+            f"({fetched / BUILD_INFO} {'names ' + repr(info.get('source')) if info else 'missing'}"
+            ").", hint="Run `dvc repro fetch_model` first, or pass --model with the converted "
+            "folder.")
+    return str(fetched)

@@ -42,16 +42,14 @@ import sys
 from pathlib import Path
 
 from askbuddyx.base.fetch import (
-    BUILD_INFO,
     PACKAGED_GGUFS,
-    PYPI_PREFIX,
+    base_model_dir,
     packaged_gguf_file,
     read_build_info,
 )
 from askbuddyx.errors import AskBuddyXError
 from askbuddyx.models import is_hub_id, resolve_model
 
-FETCHED_BASE = Path("models/base")  # the fetch_model stage's output (dvc.yaml)
 GGUF_FILE = "askbuddyx-f16.gguf"
 
 GGUF_ARCHS = ("llama", "mixtral", "mistral")  # what mlx_lm.fuse --export-gguf accepts
@@ -69,22 +67,6 @@ def _check_adapter(adapter_dir: Path) -> dict:
             raise AskBuddyXError(f"Adapter file missing: {adapter_dir / name}",
                                  hint="Train first: `make train` (or pass --adapter).")
     return json.loads((adapter_dir / "adapter_config.json").read_text())
-
-
-def base_model_dir(model: str, fetched: Path = FETCHED_BASE) -> str:
-    """`model` as something mlx-lm loads: a `pypi:` spec becomes the folder that fetch_model
-    converted it into (checked by its build_info.json); anything else goes through
-    resolve_model."""
-    if not model.startswith(PYPI_PREFIX):
-        return resolve_model(model)
-    info = read_build_info(fetched)
-    if info is None or info.get("source") != model:
-        raise AskBuddyXError(
-            f"{model!r} is a packaged GGUF, and {fetched}/ is not its conversion "
-            f"({fetched / BUILD_INFO} {'names ' + repr(info.get('source')) if info else 'missing'}"
-            ").", hint="Run `dvc repro fetch_model` first, or pass --model with the converted "
-            "folder.")
-    return str(fetched)
 
 
 def base_config(model: str) -> dict:

@@ -105,12 +105,13 @@ def cmd_serve(args) -> int:
     maybe_reexec_with_openblas()
     import logging
 
-    from askbuddyx.models import resolve_model
+    from askbuddyx.base.fetch import base_model_dir
     from askbuddyx.serve.registry import check_adapter_dir, discover_adapters
 
     s = serve_settings(args)
     check_port(s["host"], int(s["port"]))
-    resolve_model(s["model.path"])
+    # a `pypi:` GGUF spec (smol) is served from the folder fetch_model converted it into
+    s["model.path"] = base_model_dir(s["model.path"])
     adapter = s["adapter"] or None
     if adapter:
         check_adapter_dir(adapter)
