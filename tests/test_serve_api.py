@@ -177,7 +177,20 @@ BAD = [
     (b'{"messages": [{"role": "user", "content": "x"}], "top_p": 0}', 400),
     (b'{"messages": [{"role": "user", "content": "x"}], "stream": "yes"}', 400),
     (b'{"messages": [{"role": "user", "content": "x"}], "stop": [1]}', 400),
-    (b'{"messages": [{"role": "user", "content": "x"}], "n": 3}', 400),
+    (b'{"messages": [{"role": "user", "content": "x"}], "n": 0}', 400),
+    (b'{"messages": [{"role": "user", "content": "x"}], "n": 33}', 400),  # > serve.batch_size
+    (b'{"messages": [{"role": "user", "content": "x"}], "n": 1.5}', 400),
+    (b'{"messages": [{"role": "user", "content": "x"}], "logprobs": "yes"}', 400),
+    (b'{"messages": [{"role": "user", "content": "x"}], "top_logprobs": 2}', 400),
+    (b'{"messages": [{"role": "user", "content": "x"}], "logprobs": true, '
+     b'"top_logprobs": 21}', 400),
+    (b'{"messages": [{"role": "user", "content": "x"}], "seed": "7"}', 400),
+    (b'{"messages": [{"role": "user", "content": "x"}], "presence_penalty": 2.5}', 400),
+    (b'{"messages": [{"role": "user", "content": "x"}], "frequency_penalty": "1"}', 400),
+    (b'{"messages": [{"role": "user", "content": "x"}], "logit_bias": {"a": 1}}', 400),
+    (b'{"messages": [{"role": "user", "content": "x"}], "logit_bias": {"5": 101}}', 400),
+    (b'{"messages": [{"role": "user", "content": "x"}], "logit_bias": {"999999": 1}}', 400),
+    (b'{"messages": [{"role": "user", "content": "x"}], "logit_bias": [1]}', 400),
     (b'{"model": 7, "messages": [{"role": "user", "content": "x"}]}', 400),
     (b"[" * 50000, 400),
     (b'{"messages": [{"role": "user", "content": "' + b"word " * 300000 + b'"}]}', 413),
@@ -207,8 +220,11 @@ def test_one_log_line_per_request(live_server):
              if "POST /v1/chat/completions model=AskBuddyX status=200" in ln
              and f"prompt_tokens={usage['prompt_tokens']} completion_tokens=5" in ln]
     assert lines and "latency_ms=" in lines[-1] and lines[-1][:4].isdigit()
-    assert any(" status=404 " in ln for ln in live_server.log_text().splitlines()) or \
-        chat(live_server, model="nope").status_code == 404
+    # An error gets its line too (written before the response is sent).
+    model = f"nope-{time.monotonic_ns()}"
+    assert chat(live_server, model=model).status_code == 404
+    assert any(f"POST /v1/chat/completions model={model} status=404 " in ln
+               for ln in live_server.log_text().splitlines())
 
 
 def test_captured_chats_are_redacted_and_export_as_chatml(live_server, tmp_path):
@@ -246,3 +262,123 @@ def test_client_leaving_mid_stream_frees_its_slot(live_server):
         time.sleep(0.1)
     assert requests.get(live_server.url + "/health", timeout=5).json()["active_requests"] == 0
     assert answer(live_server, max_tokens=4)["usage"]["completion_tokens"] == 4
+
+
+# -- the fields of the API edge: each works or is a 400 naming it (issue 15, must-hold 6) ---
+def test_openai_client_gets_logprobs_and_n_answers(live_server):
+    from openai import OpenAI
+
+    client = OpenAI(base_url=live_server.url + "/v1", api_key=live_server.key, max_retries=0)
+    done = client.chat.completions.create(
+        model="AskBuddyX", messages=[{"role": "user", "content": QUESTION}], max_tokens=12,
+        n=2, logprobs=True, top_logprobs=3)
+    assert [c.index for c in done.choices] == [0, 1]
+    assert done.usage.completion_tokens == sum(len(c.logprobs.content) for c in done.choices)
+    for choice in done.choices:
+        assert choice.message.content == done.choices[0].message.content  # greedy: the same
+        for entry in choice.logprobs.content:
+            assert len(entry.top_logprobs) == 3
+            ranked = [t.logprob for t in entry.top_logprobs]
+            assert ranked == sorted(ranked, reverse=True) and ranked[0] <= 0.0
+            # Greedy picks the most likely token: it heads its own alternatives.
+            assert entry.token == entry.top_logprobs[0].token
+            assert abs(entry.logprob - ranked[0]) < 1e-4
+        pieces = [e.token for e in choice.logprobs.content]
+        assert "".join(pieces).strip() == choice.message.content.strip() or \
+            any("\ufffd" in p for p in pieces)  # a byte token shows as U+FFFD alone
+
+    stream = client.chat.completions.create(
+        model="AskBuddyX", messages=[{"role": "user", "content": QUESTION}], max_tokens=12,
+        n=2, logprobs=True, stream=True, stream_options={"include_usage": True})
+    texts, tokens, finish = ["", ""], [[], []], [None, None]
+    for chunk in stream:
+        for choice in chunk.choices:
+            texts[choice.index] += choice.delta.content or ""
+            if choice.logprobs is not None:
+                tokens[choice.index] += [(e.token, e.logprob) for e in choice.logprobs.content]
+            finish[choice.index] = choice.finish_reason or finish[choice.index]
+    expected = [[(e.token, e.logprob) for e in c.logprobs.content] for c in done.choices]
+    assert texts == [c.message.content for c in done.choices]
+    assert [[t for t, _ in row] for row in tokens] == [[t for t, _ in row] for row in expected]
+    assert finish == [c.finish_reason for c in done.choices]
+
+
+def test_openai_client_tools_request_is_a_400_naming_the_field(live_server):
+    import openai
+
+    client = openai.OpenAI(base_url=live_server.url + "/v1", api_key=live_server.key,
+                           max_retries=0)
+    tool = {"type": "function", "function": {"name": "get_weather", "parameters": {
+        "type": "object", "properties": {"city": {"type": "string"}}}}}
+    with pytest.raises(openai.BadRequestError) as info:
+        client.chat.completions.create(model="AskBuddyX", max_tokens=4, tools=[tool],
+                                       messages=[{"role": "user", "content": "Weather?"}])
+    assert info.value.body["param"] == "tools" and "'tools'" in info.value.body["message"]
+    assert info.value.body["code"] == "unsupported_parameter"
+
+
+UNSUPPORTED = [
+    ("tools", [{"type": "function", "function": {"name": "f"}}]),
+    ("tool_choice", "auto"),
+    ("tool_choice", {"type": "function", "function": {"name": "f"}}),
+    ("functions", [{"name": "f"}]),
+    ("function_call", "auto"),
+    ("response_format", {"type": "json_object"}),
+    ("response_format", {"type": "json_schema", "json_schema": {"name": "x", "schema": {}}}),
+]
+
+
+@pytest.mark.parametrize("key,value", UNSUPPORTED, ids=[f"{k}-{i}" for i, (k, _)
+                                                        in enumerate(UNSUPPORTED)])
+def test_unsupported_fields_are_refused_by_name(live_server, key, value):
+    r = chat(live_server, **{key: value})
+    assert r.status_code == 400, r.text
+    err = r.json()["error"]
+    assert err["param"] == key and f"'{key}'" in err["message"]
+
+
+def test_unsupported_fields_set_to_off_are_fine(live_server):
+    r = chat(live_server, tools=[], tool_choice="none", response_format={"type": "text"},
+             max_tokens=4)
+    assert r.status_code == 200, r.text
+
+
+def test_seed_makes_sampling_reproducible_and_n_answers_differ(live_server):
+    def sampled(seed):
+        data = answer(live_server, temperature=1.5, seed=seed, n=2, max_tokens=16)
+        return [c["message"]["content"] for c in data["choices"]]
+
+    first = sampled(7)
+    assert sampled(7) == first  # same seed, same answers
+    assert first[0] != first[1]  # the n answers of one request are different samples
+    assert sampled(8) != first
+
+
+def test_logit_bias_steers_the_tokens(live_server, tokenizer):
+    forced = tokenizer.encode(" line", add_special_tokens=False)
+    assert len(forced) == 1
+    data = answer(live_server, max_tokens=4, logit_bias={str(forced[0]): 100})
+    assert data["choices"][0]["message"]["content"].strip() == \
+        tokenizer.decode(forced * 4).strip()
+
+    plain = answer(live_server, max_tokens=1, logprobs=True, top_logprobs=2)
+    first = plain["choices"][0]["logprobs"]["content"][0]
+    banned = tokenizer.encode(first["token"], add_special_tokens=False)
+    assert len(banned) == 1, first  # the greedy first token is one piece of text: ban it
+    data = answer(live_server, max_tokens=1, logprobs=True, logit_bias={str(banned[0]): -100})
+    assert data["choices"][0]["logprobs"]["content"][0]["token"] == \
+        first["top_logprobs"][1]["token"]  # the runner-up wins
+
+
+def test_presence_and_frequency_penalties_change_a_repetitive_answer(live_server):
+    def tokens(**extra):
+        data = answer(live_server, max_tokens=48, logprobs=True, **extra)
+        return [e["token"] for e in data["choices"][0]["logprobs"]["content"]]
+
+    plain = tokens()
+    assert len(set(plain)) < len(plain), "the greedy answer repeats some token"
+    for key in ("presence_penalty", "frequency_penalty"):
+        penalized = tokens(**{key: 2.0})
+        assert penalized != plain, key
+        # Fewer repeats: each answer token seen before costs 2 logits.
+        assert len(penalized) - len(set(penalized)) < len(plain) - len(set(plain)), key

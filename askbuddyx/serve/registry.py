@@ -13,6 +13,11 @@ The base weights are loaded once. Each loaded adapter is its own module tree (ml
 `load_model(lazy=True)` + `load_adapters`) whose base parameters are the *same arrays* as the
 base model's, so an adapter costs only its LoRA weights in memory and loads in well under a
 second on the embedded model; switching between loaded adapters costs nothing.
+
+With float weights (`serve.dequantize`, on by default on MLX's CPU backend, whose quantized
+matmuls gain almost nothing from batching: see `askbuddyx.models.dequantize_for_generation`)
+the base is dequantized once, when it loads; each adapter's module tree is then built with
+float layers too, before it takes the base's arrays, so adapters still share one copy.
 """
 
 from __future__ import annotations
@@ -39,6 +44,11 @@ class ServedModel:
     key: tuple
     model: object
     tokenizer: object
+
+    @property
+    def vocab_size(self) -> int:
+        """Width of the model's logits: the token ids a `logit_bias` may name."""
+        return int(self.model.args.vocab_size)
 
 
 def base_model_name(model_path: str) -> str:
@@ -74,15 +84,20 @@ class Registry:
         model_path: Base model folder or hub id.
         adapter: The pipeline adapter folder behind `AskBuddyX`, or None for the base alone.
         adapters: Extra name -> adapter folder registrations.
+        float_weights: Generate with the base dequantized to float32 (`serve.dequantize`
+            resolved by `askbuddyx.models.wants_float_weights`).
     """
 
-    def __init__(self, model_path: str, adapter: str | None, adapters: dict | None = None):
-        from askbuddyx.models import load_model
+    def __init__(self, model_path: str, adapter: str | None, adapters: dict | None = None,
+                 float_weights: bool = False):
+        from askbuddyx.models import dequantize_for_generation, load_model
 
         self.model_path = model_path
         self.base_name = base_model_name(model_path)
         t0 = time.perf_counter()
         self.base_model, self.tokenizer = load_model(model_path)
+        # True only when there was something to dequantize (a float base stays as it is).
+        self.float_weights = float_weights and dequantize_for_generation(self.base_model)
         self.base_load_s = time.perf_counter() - t0
         self._lock = threading.RLock()
         self._paths: dict = {}  # name -> adapter path (None: the base model)
@@ -185,7 +200,7 @@ class Registry:
         import mlx.core as mx
         from mlx.utils import tree_flatten
         from mlx_lm.tuner.utils import load_adapters
-        from mlx_lm.utils import load_model
+        from mlx_lm.utils import dequantize_model, load_model
 
         check_adapter_dir(path)
         model_dir = Path(self.model_path)
@@ -196,6 +211,9 @@ class Registry:
         # lazy=True: the weight files are mapped but never read, because every parameter is
         # replaced by the base model's already-loaded array just below.
         model, _ = load_model(model_dir, lazy=True)
+        if self.float_weights:
+            # The same float layers as the base (their lazy values are never computed).
+            dequantize_model(model)
         model.load_weights(tree_flatten(self.base_model.parameters()), strict=True)
         try:
             load_adapters(model, path)
