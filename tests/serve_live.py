@@ -44,8 +44,14 @@ class LiveServer:
     def log_text(self) -> str:
         return self.log.read_text(errors="replace")
 
+    def health(self) -> dict:
+        import requests
 
-def start_server(tmp: Path, port: int) -> LiveServer:
+        return requests.get(self.url + "/health", timeout=10).json()
+
+
+def start_server(tmp: Path, port: int, extra_args: tuple = ()) -> LiveServer:
+    """`extra_args`: more `askbuddyx serve` flags; they come last, so they win."""
     from askbuddyx.serve.demo_adapter import make_demo_adapter
 
     adapters = {name: str(make_demo_adapter(str(EMBEDDED_MODEL), tmp / name, seed=seed))
@@ -59,7 +65,8 @@ def start_server(tmp: Path, port: int) -> LiveServer:
            "--register", f"exp={adapters['exp']}",
            "--register", f"AskBuddyX@0.1.0={adapters['exp']}",
            "--adapters-dir", str(tmp / "no-such-dir"), "--port", str(port),
-           "--max-tokens-limit", "256", "--capture-chats", "--chats-dir", str(chats)]
+           "--max-tokens-limit", "256", "--capture-chats", "--chats-dir", str(chats),
+           *extra_args]
     with log.open("w") as f:
         proc = subprocess.Popen(cmd, cwd=tmp, env=env, stdout=f, stderr=subprocess.STDOUT)
     server = LiveServer(f"http://127.0.0.1:{port}", API_KEY, proc, log, chats, adapters)

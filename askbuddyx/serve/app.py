@@ -130,10 +130,15 @@ async def health(request: web.Request) -> web.Response:
     engine = request.app[ENGINE]
     if not engine.alive:
         return web.json_response({"status": "error", "engine": "stopped"}, status=503)
+    import mlx.core as mx
+
     admission = request.app[ADMISSION]
+    # MLX's allocator: arrays alive now, freed buffers it keeps for reuse (its cache).
+    memory = {"active_mb": round(mx.get_active_memory() / 2**20, 1),
+              "cache_mb": round(mx.get_cache_memory() / 2**20, 1)}
     return web.json_response({"status": "ok", "active_requests": engine.active,
                               "running": admission.running, "queued": admission.queued,
-                              "peak_batch": engine.peak_batch})
+                              "peak_batch": engine.peak_batch, "memory": memory})
 
 
 async def index(request: web.Request) -> web.FileResponse:
