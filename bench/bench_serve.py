@@ -1,7 +1,9 @@
-"""Throughput of `askbuddyx serve` with 1 vs N concurrent clients, against `mlx_lm.server`.
+"""Throughput of `askbuddyx serve` with 1 vs N concurrent clients, against `mlx_lm.server`,
+and its requests/s, latency and 429s at 1, 8 and 32 clients.
 
     .venv/bin/python bench/bench_serve.py                  # embedded model, 8 clients
     .venv/bin/python bench/bench_serve.py --clients 8 --requests 3 --max-tokens 128
+    .venv/bin/python bench/bench_serve.py --skip-mlx-lm --batch-size 8 --max-queue 8  # overload
 
 Starts each server in turn on the same base model + adapter (outputs/adapters/dev when it
 exists, else a demo LoRA adapter made on the spot), sends the same greedy chat requests (the
@@ -11,6 +13,12 @@ with one client alone, then with N clients at once. Prints:
 
     scaling = ours(N clients) / ours(1 client)          target >= 2.5
     vs mlx_lm.server = ours(N) / mlx_lm.server(N)        target >= 1.0
+
+Then, on our server only, each of `--levels` (1, 8, 32 clients) sends `--level-requests`
+requests per client: requests/s answered, p50/p95 latency of the answered ones, and how many
+got a 429 (the queue of `serve.max_queue` full; `--batch-size` / `--max-queue` override the
+server's settings, e.g. to see overload on purpose). A fixed count of short requests: about
+20 s of the run.
 
 Both servers get the same environment (OpenBLAS preloaded when available, as `askbuddyx`
 does). Numbers depend on the machine and on whatever else runs on it: run it on a quiet one.
@@ -91,6 +99,45 @@ def one_request(url: str, model: str | None, task: str, max_tokens: int) -> int:
     return r.json()["usage"]["completion_tokens"]
 
 
+def timed_request(url: str, model: str | None, task: str, max_tokens: int) -> tuple:
+    """(HTTP status, seconds) of one greedy chat request; a 429 is a result, not an error."""
+    body = {"model": model, "max_tokens": max_tokens, "temperature": 0.0,
+            "messages": [{"role": "system", "content": SYSTEM_PROMPT},
+                         {"role": "user", "content": task}]}
+    t0 = time.perf_counter()
+    r = requests.post(url + "/v1/chat/completions", json=body, timeout=600)
+    if r.status_code not in (200, 429):
+        raise SystemExit(f"request failed: {r.status_code} {r.text[:300]}")
+    return r.status_code, time.perf_counter() - t0
+
+
+def run_level(url: str, model: str | None, clients: int, per_client: int,
+              max_tokens: int) -> dict:
+    """Requests/s, p50/p95 latency (answered requests) and 429s of `clients` in parallel."""
+    results: list = []
+    lock = threading.Lock()
+
+    def client(i: int) -> None:
+        for j in range(per_client):
+            result = timed_request(url, model, TASKS[(i + j) % len(TASKS)], max_tokens)
+            with lock:
+                results.append(result)
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
+    t0 = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - t0
+    latencies = sorted(s for status, s in results if status == 200)
+    if len(results) != clients * per_client or not latencies:
+        raise SystemExit(f"{clients} clients: {len(results)} results, {len(latencies)} answered")
+    return {"rps": len(latencies) / elapsed, "n_429": sum(st == 429 for st, _ in results),
+            "p50_ms": 1000 * latencies[len(latencies) // 2],
+            "p95_ms": 1000 * latencies[min(len(latencies) - 1, int(0.95 * len(latencies)))]}
+
+
 def run_load(url: str, model: str | None, clients: int, per_client: int,
              max_tokens: int) -> tuple[float, int]:
     """(tokens/s, tokens) for `clients` threads each sending `per_client` requests in a row."""
@@ -143,6 +190,11 @@ def main(argv=None) -> int:
     p.add_argument("--max-tokens", type=int, default=128)
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--skip-mlx-lm", action="store_true")
+    p.add_argument("--levels", default="1,8,32", help="client counts for requests/s, latency")
+    p.add_argument("--level-requests", type=int, default=2, help="requests per client there")
+    p.add_argument("--level-max-tokens", type=int, default=64)
+    p.add_argument("--batch-size", type=int, help="our server's --batch-size (default: params)")
+    p.add_argument("--max-queue", type=int, help="our server's --max-queue (default: params)")
     p.add_argument("--json", default=None, help="also write the figures here (flat JSON)")
     args = p.parse_args(argv)
 
@@ -157,10 +209,13 @@ def main(argv=None) -> int:
           f"requests, max_tokens {args.max_tokens}, greedy; cores: {os.cpu_count()}, "
           f"load average before: {os.getloadavg()[0]:.2f}", flush=True)
 
+    overrides = [arg for flag, value in (("--batch-size", args.batch_size),
+                                         ("--max-queue", args.max_queue))
+                 if value is not None for arg in (flag, str(value))]
     commands = {"askbuddyx serve": (lambda port: [
         sys.executable, "-m", "askbuddyx.cli", "serve", "--model", args.model,
-        "--adapter", adapter, "--adapters-dir", str(tmp / "none"), "--port", str(port)],
-        "AskBuddyX")}
+        "--adapter", adapter, "--adapters-dir", str(tmp / "none"), "--port", str(port),
+        *overrides], "AskBuddyX")}
     if not args.skip_mlx_lm:
         commands["mlx_lm.server"] = (lambda port: [
             sys.executable, "-m", "mlx_lm", "server", "--model", args.model, "--adapter-path",
@@ -174,6 +229,9 @@ def main(argv=None) -> int:
             one_request(url, model, TASKS[0], 8)  # warm up
             servers[name] = (url, model)
         best = measure_rounds(servers, args)
+        url, model = servers["askbuddyx serve"]
+        levels = {n: run_level(url, model, n, args.level_requests, args.level_max_tokens)
+                  for n in (int(c) for c in args.levels.split(","))}
     finally:
         for proc in procs:
             stop(proc)
@@ -188,6 +246,11 @@ def main(argv=None) -> int:
     if "mlx_lm.server" in best:
         vs = ours["multi"] / best["mlx_lm.server"]["multi"]
         print(f"vs mlx_lm.server at {args.clients} clients: {vs:.2f}x  (target >= 1.0)")
+    print(f"\naskbuddyx serve, {args.level_requests} requests per client, max_tokens "
+          f"{args.level_max_tokens}{' ' + ' '.join(overrides) if overrides else ''}:")
+    for n, level in levels.items():
+        print(f"{n:>3} clients: {level['rps']:6.2f} requests/s   p50 {level['p50_ms']:7.0f} ms"
+              f"   p95 {level['p95_ms']:7.0f} ms   429s {level['n_429']}")
     print(f"load average after: {os.getloadavg()[0]:.2f}")
     if args.json:  # bench/run_all.py's contract: a flat dict of the measured figures
         import json
@@ -198,6 +261,11 @@ def main(argv=None) -> int:
                    "ours_n_clients_tps": round(ours["multi"], 1),
                    "scaling_ratio": round(ours["multi"] / ours["single"], 3),
                    "scaling_target": 2.5}
+        for n, level in levels.items():
+            figures.update({f"clients_{n}_rps": round(level["rps"], 2),
+                            f"clients_{n}_p50_ms": round(level["p50_ms"], 1),
+                            f"clients_{n}_p95_ms": round(level["p95_ms"], 1),
+                            f"clients_{n}_429": level["n_429"]})
         if "mlx_lm.server" in best:
             figures.update(
                 mlx_lm_1_client_tps=round(best["mlx_lm.server"]["single"], 1),

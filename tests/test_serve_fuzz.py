@@ -4,6 +4,11 @@ Hypothesis builds request bodies three ways: arbitrary JSON values, chat-complet
 objects whose fields have random types and values, and raw bytes; plus random methods on the
 API's paths. Each must get a status below 500 with a JSON error body for 4xx. Afterwards the
 server still answers /health and a normal completion.
+
+The generation fields of the OpenAI API (`n`, `logprobs`, `top_logprobs`, `seed`,
+`logit_bias`, `presence_penalty`, `frequency_penalty`, `tools`, `tool_choice`,
+`response_format`) must work or be refused: a valid request that sets any of them gets either
+an answer that honours them, or a 400 whose `param` names one of them (issue 15).
 """
 
 import json
@@ -42,8 +47,20 @@ chat_body = st.fixed_dictionaries(
         "stop": st.text(max_size=3) | st.lists(st.text(max_size=3), max_size=6) | anything,
         "stream": st.booleans() | anything,
         "stream_options": anything,
-        "n": anything,
+        "n": st.integers(min_value=-2, max_value=200) | anything,
         "repetition_penalty": st.floats() | anything,
+        **{key: strategy | anything for key, strategy in {
+            "tools": st.lists(st.fixed_dictionaries({"type": st.just("function")}), max_size=2),
+            "tool_choice": st.sampled_from(["none", "auto", "required"]),
+            "response_format": st.sampled_from([{"type": "text"}, {"type": "json_object"}]),
+            "logprobs": st.booleans(),
+            "top_logprobs": st.integers(min_value=-2, max_value=30),
+            "seed": st.integers(min_value=-2**70, max_value=2**70),
+            "presence_penalty": st.floats(min_value=-3, max_value=3),
+            "frequency_penalty": st.floats(min_value=-3, max_value=3),
+            "logit_bias": st.dictionaries(st.integers(0, 4000).map(str) | st.text(max_size=4),
+                                          st.floats(min_value=-150, max_value=150), max_size=3),
+        }.items()},
     },
 )
 
@@ -105,3 +122,59 @@ def test_fuzz_routes_and_methods_never_5xx(live_server, session):
         "model": "AskBuddyX", "max_tokens": 8,
         "messages": [{"role": "user", "content": "Write a function to add two numbers"}]})
     assert r.status_code == 200 and r.json()["usage"]["completion_tokens"] > 0
+
+
+FIELDS = {
+    "n": st.integers(min_value=0, max_value=40),
+    "logprobs": st.booleans() | st.none(),
+    "top_logprobs": st.integers(min_value=0, max_value=22) | st.none(),
+    "seed": st.integers(min_value=-2**64, max_value=2**65) | st.none(),
+    "temperature": st.sampled_from([0.0, 0.7, 1.5]),
+    "presence_penalty": st.floats(min_value=-2.5, max_value=2.5) | st.none(),
+    "frequency_penalty": st.floats(min_value=-2.5, max_value=2.5) | st.none(),
+    "logit_bias": st.dictionaries(st.integers(0, 3100).map(str),
+                                  st.floats(min_value=-120, max_value=120), max_size=3)
+    | st.none(),
+    "tools": st.just([]) | st.just([{"type": "function", "function": {"name": "f"}}])
+    | st.none(),
+    "tool_choice": st.sampled_from(["none", "auto", None]),
+    "response_format": st.sampled_from([{"type": "text"}, {"type": "json_object"}, None]),
+}
+
+
+def honoured(body: dict, data: dict) -> None:
+    """A 200 answer does what the request's generation fields asked."""
+    choices = data["choices"]
+    assert [c["index"] for c in choices] == list(range(body.get("n", 1)))
+    for choice in choices:
+        if body.get("logprobs"):
+            entries = choice["logprobs"]["content"]
+            assert all(len(e["top_logprobs"]) == (body.get("top_logprobs") or 0)
+                       for e in entries)
+        else:
+            assert choice["logprobs"] is None
+    assert data["usage"]["completion_tokens"] <= 2 * len(choices)
+
+
+@pytest.mark.slow
+def test_fuzz_generation_fields_work_or_are_refused_by_name(live_server, session):
+    seen = {"answered": 0, "refused": 0}
+
+    @settings(max_examples=150, deadline=None, database=None,
+              suppress_health_check=list(HealthCheck))
+    @given(fields=st.fixed_dictionaries({}, optional=FIELDS))
+    def run(fields):
+        body = {"model": "AskBuddyX", "max_tokens": 2,
+                "messages": [{"role": "user", "content": "Write a function to add numbers"}],
+                **{k: v for k, v in fields.items() if v is not None}}
+        r = session.post(live_server.url + "/v1/chat/completions", json=body, timeout=60)
+        if r.status_code == 200:
+            seen["answered"] += 1
+            honoured(body, r.json())
+        else:
+            seen["refused"] += 1
+            assert r.status_code == 400, r.text
+            assert r.json()["error"]["param"] in FIELDS, r.text
+
+    run()
+    assert seen["answered"] > 10 and seen["refused"] > 10, seen
