@@ -382,3 +382,10 @@ def test_presence_and_frequency_penalties_change_a_repetitive_answer(live_server
         assert penalized != plain, key
         # Fewer repeats: each answer token seen before costs 2 logits.
         assert len(penalized) - len(set(penalized)) < len(plain) - len(set(plain)), key
+
+
+def test_serve_dequantize_auto_means_float_weights_on_the_cpu(live_server):
+    import mlx.core as mx
+
+    expected = "float32 (serve.dequantize)" if mx.default_device() == mx.cpu else "as stored"
+    assert f"weights {expected}" in live_server.log_text()

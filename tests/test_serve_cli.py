@@ -79,6 +79,34 @@ def test_request_rules():
     assert with_system_prompt(own[1:], SYSTEM_PROMPT)[0]["content"] == SYSTEM_PROMPT
 
 
+def test_generation_fields_parse_or_are_refused_by_name():
+    from askbuddyx.serve.schema import check_token_ids
+
+    def parse(**extra):
+        return parse_chat_request({"messages": [{"role": "user", "content": "x"}], **extra},
+                                  "AskBuddyX", 64, 128, 0.0)
+
+    req = parse(n=3, logprobs=True, top_logprobs=5, seed=-1, presence_penalty=-2,
+                frequency_penalty=1.5, logit_bias={"12": -100, "7": 2.5})
+    assert (req.n, req.logprobs, req.top_logprobs) == (3, True, 5)
+    s = req.sampling
+    assert (s.seed, s.presence_penalty, s.frequency_penalty) == (-1, -2.0, 1.5)
+    assert s.logit_bias == {12: -100.0, 7: 2.5}
+    assert parse(tools=[], tool_choice="none", response_format={"type": "text"}).n == 1
+    for field, value in (("tools", [{"type": "function"}]), ("tool_choice", "required"),
+                         ("response_format", {"type": "json_object"}),
+                         ("function_call", "auto"), ("top_logprobs", 2), ("n", 0),
+                         ("logprobs", 1), ("seed", 1.0), ("logit_bias", {"-1": 1}),
+                         ("logit_bias", {"3": True}), ("presence_penalty", -2.01)):
+        with pytest.raises(ApiError) as info:
+            parse(**{field: value})
+        assert (info.value.status, info.value.param) == (400, field), (field, value)
+        assert f"'{field}'" in info.value.message
+    check_token_ids({3071: 1.0}, vocab_size=3072)
+    with pytest.raises(ApiError, match="vocabulary has 3072 tokens"):
+        check_token_ids({3072: 1.0}, vocab_size=3072)
+
+
 def test_export_chats_keeps_good_whole_conversations(tmp_path):
     rec = ChatRecorder(tmp_path / "chats")
     user1 = {"role": "user", "content": "Write add(a, b)"}

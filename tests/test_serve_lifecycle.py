@@ -199,3 +199,47 @@ def test_bad_overload_settings_fail_before_loading(root, tmp_path):
     r = subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True, timeout=60)
     assert r.returncode == 2 and "serve.queue_timeout_s must be > 0" in r.stderr
     assert "--queue-timeout-s" in r.stderr
+
+
+def test_admission_queue_rules():
+    """Without a server: FIFO grants, the queue bound, the wait bound, close()."""
+    import asyncio
+
+    from askbuddyx.serve.admission import Admission, Closed, Overloaded, QueueTimeout
+
+    async def scenario():
+        adm = Admission(capacity=2, max_queue=1, queue_timeout_s=0.3)
+        order = []
+
+        async def job(name, n, hold):
+            async with adm.slot(n):
+                order.append(name)
+                await asyncio.sleep(hold)
+
+        first = asyncio.create_task(job("a", 2, 0.1))  # takes both slots
+        await asyncio.sleep(0.01)
+        second = asyncio.create_task(job("b", 1, 0))  # waits, first in line
+        await asyncio.sleep(0.01)
+        assert (adm.running, adm.queued) == (2, 1)
+        with pytest.raises(Overloaded) as info:  # the queue holds one
+            await job("c", 1, 0)
+        assert info.value.retry_after >= 1
+        await asyncio.gather(first, second)
+        assert order == ["a", "b"] and (adm.running, adm.queued) == (0, 0)
+
+        hog = asyncio.create_task(job("hog", 2, 1.0))
+        await asyncio.sleep(0.01)
+        with pytest.raises(QueueTimeout):  # 0.3 s is not enough
+            await job("late", 1, 0)
+        assert adm.queued == 0  # the one that gave up left the queue
+        waiter = asyncio.create_task(job("w", 1, 0))
+        await asyncio.sleep(0.01)
+        adm.close()
+        with pytest.raises(Closed):
+            await waiter
+        with pytest.raises(Closed):
+            await job("new", 1, 0)
+        await hog
+        assert adm.running == 0  # every slot came back
+
+    asyncio.run(scenario())

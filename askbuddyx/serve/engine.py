@@ -6,6 +6,10 @@ others are decoding joins the running batch at the next step. The engine thread 
 generator that has work in turn, so requests for different adapters interleave step by step
 instead of waiting for one another to drain. Sampling, stop tokens and KV caches are mlx-lm's;
 this module only routes tokens to requests, detokenizes them and applies text stop strings.
+Per request it also maps the OpenAI sampling fields onto mlx-lm (`logits_processors`: logit
+bias, presence/frequency penalties; `seeded_sampler` for `seed`) and, when asked, keeps each
+token's logprob and top alternatives (`token_logprob`) from the generator's logprobs. An API
+request with `n` answers is `n` Requests, decoded as extra sequences of the same batch.
 
 Events go back in batches: every `flush_interval` seconds (and whenever a request finishes)
 the engine hands all pending events of all requests to `dispatch` in one call. The HTTP layer
@@ -13,7 +17,8 @@ sets `dispatch` to one `loop.call_soon_threadsafe` per batch, so the event loop 
 dozen times a second however many requests are streaming: on a 2-core machine, waking it once
 per token per request cost a third of the throughput (measured with bench/bench_serve.py).
 
-Run directly only through `askbuddyx serve`; tests drive it through the HTTP API.
+Run only through `askbuddyx serve`; tests drive it through the HTTP API, and its mlx-lm
+pieces directly (tests/test_serve_engine.py).
 """
 
 from __future__ import annotations
@@ -213,7 +218,9 @@ class Engine:
 
     @property
     def active(self) -> int:
-        return sum(len(reqs) for _, reqs in self._generators.values())
+        """Answers in the generators now. Read from other threads: list() copies the dict's
+        values in one step, so the engine thread adding a generator cannot break the count."""
+        return sum(len(reqs) for _, reqs in list(self._generators.values()))
 
     # -- engine thread ------------------------------------------------------------------
     def _run(self) -> None:
