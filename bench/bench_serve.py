@@ -15,13 +15,14 @@ with one client alone, then with N clients at once. Prints:
     vs mlx_lm.server = ours(N) / mlx_lm.server(N)        target >= 1.0
 
 Then, on our server only, each of `--levels` (1, 8, 32 clients) sends `--level-requests`
-requests per client: requests/s answered, p50/p95 latency of the answered ones, and how many
-got a 429 (the queue of `serve.max_queue` full; `--batch-size` / `--max-queue` override the
-server's settings, e.g. to see overload on purpose). A fixed count of short requests: about
-20 s of the run.
+requests per client (8 in all at least): requests/s answered, p50/p95 latency of the answered
+ones, and how many got a 429 (the queue of `serve.max_queue` full; `--batch-size` /
+`--max-queue` override the server's settings, e.g. to see overload on purpose). A fixed count
+of short requests: about 20 s of the run.
 
 Both servers get the same environment (OpenBLAS preloaded when available, as `askbuddyx`
-does). Numbers depend on the machine and on whatever else runs on it: run it on a quiet one.
+does); ours generates with float32 weights on MLX's CPU backend (`serve.dequantize: auto`),
+mlx_lm.server with the model's 4-bit ones, so `vs mlx_lm.server` includes that choice. Numbers depend on the machine and on whatever else runs on it: run it on a quiet one.
 """
 
 from __future__ import annotations
@@ -191,7 +192,8 @@ def main(argv=None) -> int:
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--skip-mlx-lm", action="store_true")
     p.add_argument("--levels", default="1,8,32", help="client counts for requests/s, latency")
-    p.add_argument("--level-requests", type=int, default=2, help="requests per client there")
+    p.add_argument("--level-requests", type=int, default=2,
+                   help="requests per client there (at least 8 per level)")
     p.add_argument("--level-max-tokens", type=int, default=64)
     p.add_argument("--batch-size", type=int, help="our server's --batch-size (default: params)")
     p.add_argument("--max-queue", type=int, help="our server's --max-queue (default: params)")
@@ -230,7 +232,9 @@ def main(argv=None) -> int:
             servers[name] = (url, model)
         best = measure_rounds(servers, args)
         url, model = servers["askbuddyx serve"]
-        levels = {n: run_level(url, model, n, args.level_requests, args.level_max_tokens)
+        # At least 8 requests per level, so 1 client's p50/p95 are not one or two samples.
+        levels = {n: run_level(url, model, n, max(args.level_requests, -(-8 // n)),
+                               args.level_max_tokens)
                   for n in (int(c) for c in args.levels.split(","))}
     finally:
         for proc in procs:
@@ -246,7 +250,7 @@ def main(argv=None) -> int:
     if "mlx_lm.server" in best:
         vs = ours["multi"] / best["mlx_lm.server"]["multi"]
         print(f"vs mlx_lm.server at {args.clients} clients: {vs:.2f}x  (target >= 1.0)")
-    print(f"\naskbuddyx serve, {args.level_requests} requests per client, max_tokens "
+    print(f"\naskbuddyx serve, {args.level_requests}+ requests per client, max_tokens "
           f"{args.level_max_tokens}{' ' + ' '.join(overrides) if overrides else ''}:")
     for n, level in levels.items():
         print(f"{n:>3} clients: {level['rps']:6.2f} requests/s   p50 {level['p50_ms']:7.0f} ms"
