@@ -104,3 +104,36 @@ def test_float_weights_keep_adapters_shared_and_answers_the_same(adapters):
     floats.unload("exp")
     floats.switch("again")
     assert greedy(floats.get(ASKBUDDYX)) == before["exp"]
+
+
+def last_logits(served, text: str = "def reverse_string(s):") -> mx.array:
+    logits = served.model(mx.array([served.tokenizer.encode(text)]))[0, -1]
+    mx.eval(logits)
+    return logits
+
+
+@pytest.mark.slow
+def test_smol_is_served_with_float_weights_and_switchable_adapters(smol_base, tmp_path):
+    """The default base (SmolLM2-135M, 4-bit from its GGUF): with `serve.dequantize` the
+    server's models give the logits of the exact float32 model (eval's way), base and adapters
+    alike, and every adapter wraps the one float base. Logits, not generated answers: without
+    OpenBLAS (pytest does not re-exec with it) a token of SmolLM2 costs seconds here."""
+    from askbuddyx.serve.demo_adapter import make_demo_adapter
+    from askbuddyx.serve.registry import ASKBUDDYX, Registry, ServedModel
+    from tests.smol import float32_model
+
+    adapters = {name: str(make_demo_adapter(str(smol_base), tmp_path / name, seed=seed))
+                for seed, name in enumerate(("main", "exp"), start=1)}
+    registry = Registry(str(smol_base), adapters["main"], {"exp": adapters["exp"]},
+                        float_weights=True)
+    assert registry.float_weights
+    served = {name: last_logits(registry.get(name))
+              for name in (registry.base_name, ASKBUDDYX, "exp")}
+    for name, adapter in ((registry.base_name, None), (ASKBUDDYX, adapters["main"]),
+                          ("exp", adapters["exp"])):
+        exact = last_logits(ServedModel(name, (name,), *float32_model(smol_base,
+                                                                      adapter_path=adapter)))
+        assert mx.allclose(served[name], exact, atol=1e-4).item(), name
+    assert mx.abs(served[ASKBUDDYX] - served["exp"]).max().item() > 0.1  # adapters matter
+    base_q = registry.base_model.model.layers[0].self_attn.q_proj.weight
+    assert registry.get("exp").model.model.layers[0].self_attn.q_proj.linear.weight is base_q
