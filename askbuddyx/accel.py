@@ -17,12 +17,13 @@ the committed bytes. Set `OPENBLAS_CORETYPE` yourself to override (e.g. SkylakeX
 percent faster on AVX-512 CPUs, other bytes).
 On macOS (Metal, Accelerate) and with CUDA this does nothing.
 
-Threads: one BLAS thread by default (MLX runs its own CPU threads; for generation's small
-matmuls a second BLAS thread only contends). Training multiplies large matrices, so the train
-stage asks for every core (`maybe_reexec_with_openblas(threads=cpu_cores())`). OpenBLAS
-splits a matrix product across threads by blocks of the output, each summed over the whole
-inner dimension in the same order, so a given thread count gives the same bytes every run
-(tests/test_train.py checks two runs).
+Threads: one BLAS thread by default (for generation's small matmuls a second thread only
+contends). The train stage asks for every core (`maybe_reexec_with_openblas(threads=
+cpu_cores())`). OpenBLAS splits a product among its threads by a static partition of the
+sizes and the thread count, so runs with the same count give the same bytes (measured: two
+2-thread trainings, identical adapters), but another count sums in another order and gives
+other bytes (1 vs 2 threads differ): a `dvc.lock` adapter hash holds for machines with as
+many cores, or for whoever sets OPENBLAS_NUM_THREADS to the count recorded in run_meta.json.
 """
 
 from __future__ import annotations

@@ -56,7 +56,8 @@ def main(argv=None) -> int:
 
     from askbuddyx.accel import cpu_cores
     from askbuddyx.config import load_stage_params
-    from askbuddyx.train.lora import Hyperparameters, mlx_lm_args
+    from askbuddyx.train.job import Hyperparameters
+    from askbuddyx.train.lora import mlx_lm_args
 
     def edit(params):
         params["train"]["iters"] = args.iters
@@ -72,7 +73,7 @@ def main(argv=None) -> int:
         stage = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(stage)  # for PARAMS: exactly the keys the stage reads
         p = load_stage_params(stage.PARAMS, work / "params.yaml")
-        hp = Hyperparameters(**{key: p[f"train.{key}"] for key in stage.TRAIN_KEYS})
+        hp = Hyperparameters.from_params(p)
         model = str(work / p["model.path"])
         cfg = vars(mlx_lm_args(model, str(data), str(work / "raw_adapter"), hp))
         (work / "raw.yaml").write_text(yaml.safe_dump(cfg))

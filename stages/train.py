@@ -3,9 +3,7 @@
     python stages/train.py --data data/training_ready --adapter outputs/adapters/dev \
         --metrics metrics/train.json --live metrics/train_live --base models/base
 
-Writes the adapter, its byte-reproducible metrics and `<adapter>/run_meta.json` (provenance:
-clock, machine, git); dvclive writes the loss curves under --live (`dvc plots show`). With
-`train.resume: true` a killed run continues exactly from `<adapter>/checkpoints/`.
+Writes the adapter, its metrics (reproducible), run_meta.json (provenance), dvclive's curves.
 """
 
 import argparse
@@ -16,12 +14,9 @@ from askbuddyx.cli import run_main
 from askbuddyx.config import load_stage_params
 from askbuddyx.data.io import write_json
 from askbuddyx.train.distributed import is_main_rank, maybe_launch, rank_output_dir, world_size
+from askbuddyx.train.job import Hyperparameters, TrainJob
 
-TRAIN_KEYS = ("seed", "iters", "batch_size", "learning_rate", "warmup", "rank", "alpha",
-              "dropout", "num_layers", "max_seq_length", "mask_prompt", "val_batches",
-              "steps_per_report", "steps_per_eval", "patience", "keep_best", "resume",
-              "dequantize", "processes", "hostfile")
-PARAMS = ("model.path", "data.sources", *(f"train.{key}" for key in TRAIN_KEYS))
+PARAMS = ("model.path", "data.sources", *Hyperparameters.param_keys())
 
 
 def main(argv=None):
@@ -29,8 +24,8 @@ def main(argv=None):
     for flag in ("--data", "--adapter", "--metrics"):
         parser.add_argument(flag, required=True)
     parser.add_argument("--live", help="dvclive folder for the loss curves")
-    parser.add_argument("--base", help="load the base model from here (models/base) instead "
-                        "of model.path, which is still what is recorded")
+    parser.add_argument("--base", help="load the base model from here (models/base); "
+                        "model.path is still what is recorded")
     args = parser.parse_args(argv)
     p = load_stage_params(PARAMS)
     # Every core for BLAS, shared by the ranks of a run on this machine (one per host else).
@@ -38,13 +33,11 @@ def main(argv=None):
     maybe_reexec_with_openblas(threads=cpu_cores() // local_ranks)
     if maybe_launch(p["train.processes"], p["train.hostfile"], p["train.batch_size"]):
         return  # rank 0 of the mlx.launch run wrote the outputs
-    from askbuddyx.train.lora import Hyperparameters, TrainJob, train_adapter
+    from askbuddyx.train.lora import train_adapter
 
     result = train_adapter(TrainJob(
-        model=p["model.path"], data_dir=Path(args.data),
-        adapter_dir=Path(rank_output_dir(args.adapter)),
-        hp=Hyperparameters(**{key: p[f"train.{key}"] for key in TRAIN_KEYS}),
-        load_from=args.base and Path(args.base),
+        model=p["model.path"], data_dir=Path(args.data), hp=Hyperparameters.from_params(p),
+        adapter_dir=Path(rank_output_dir(args.adapter)), load_from=args.base and Path(args.base),
         live_dir=args.live and Path(rank_output_dir(args.live)), data_sources=p["data.sources"]))
     if is_main_rank():
         write_json(args.metrics, result.metrics())

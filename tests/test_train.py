@@ -4,7 +4,8 @@ training over a dequantized (float32) base whose adapter loads over the 4-bit on
 import pytest
 
 from askbuddyx.errors import AskBuddyXError
-from askbuddyx.train.lora import Hyperparameters, TrainJob, train_adapter
+from askbuddyx.train.job import Hyperparameters, TrainJob
+from askbuddyx.train.lora import train_adapter
 
 HP = dict(seed=0, iters=3, batch_size=2, learning_rate=1.0e-3, warmup=1, rank=4, alpha=8,
           dropout=0.0, num_layers=-1, max_seq_length=256, mask_prompt=True, val_batches=1,

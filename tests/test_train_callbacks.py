@@ -17,7 +17,8 @@ from askbuddyx.train.callbacks import (
     Stopper,
 )
 from askbuddyx.train.checkpoint import Checkpoint, RunIdentity
-from askbuddyx.train.lora import CHECKPOINT_DIR, Hyperparameters, TrainJob, train_adapter
+from askbuddyx.train.job import Hyperparameters, TrainJob
+from askbuddyx.train.lora import CHECKPOINT_DIR, train_adapter
 
 HP = dict(seed=0, iters=6, batch_size=2, learning_rate=1.0e-2, warmup=1, rank=4, alpha=8,
           dropout=0.0, num_layers=-1, max_seq_length=256, mask_prompt=True, val_batches=-1,
