@@ -213,58 +213,76 @@ def run_loop(job: TrainJob, model, optimizer, sets, args, monitors: Monitors, st
                                      validation_loss(model, valid_set, args, batches))
 
 
-def train_adapter(job: TrainJob) -> TrainResult:
-    """Train a LoRA adapter; resume from `<adapter_dir>/checkpoints` with `hp.resume`.
-
-    Writes adapters.safetensors (the last weights, or the best-validation ones with
-    `hp.keep_best`) and adapter_config.json; returns the result with its metrics and
-    provenance. A run that finishes deletes its checkpoints.
-    """
-    hp, started = job.hp, utc_now()
-    check_data(Path(job.data_dir))
-    model, tokenizer, dequantized = load_base(job)
-    args = mlx_lm_args(job.model, job.data_dir, job.adapter_dir, hp)
+def load_splits(args, tokenizer, hp: Hyperparameters) -> tuple:
+    """mlx-lm's train and valid datasets, tokenized."""
     train_set, valid_set, _ = load_dataset(args, tokenizer)
     if len(train_set) < hp.batch_size:
         raise AskBuddyXError(f"Only {len(train_set)} training examples for batch size "
                              f"{hp.batch_size}.", hint="Lower train.batch_size or add data.")
-    args.num_layers = min(args.num_layers, len(model.layers))  # "all" on a smaller model
-    identity = RunIdentity.of(job.model, job.load_from or job.model, Path(job.data_dir),
-                              hp.identity_params(dequantized))
-    root = Path(job.adapter_dir) / CHECKPOINT_DIR
-    checkpoint = resume_checkpoint(root, identity) if hp.resume else None
+    return train_set, valid_set
+
+
+def start_or_resume(root: Path, identity: RunIdentity, resume: bool) -> Checkpoint | None:
+    """The checkpoint to resume from (`train.resume`), else None with any old one deleted: a
+    stale checkpoint must not mix with this run."""
+    checkpoint = resume_checkpoint(root, identity) if resume else None
     if checkpoint is None:
-        shutil.rmtree(root, ignore_errors=True)  # a stale checkpoint must not mix with this run
-    optimizer = attach_lora(model, args)
-    start = checkpoint.iteration if checkpoint else 0
-    if checkpoint is not None:
-        checkpoint.restore(model, optimizer)
-    Path(job.adapter_dir).mkdir(parents=True, exist_ok=True)
-    save_config(vars(args), Path(job.adapter_dir) / "adapter_config.json")
-    monitors = Monitors.build(job, model, optimizer, identity, checkpoint)
-    clock = time.perf_counter()
-    run_loop(job, model, optimizer, (train_set, valid_set), args, monitors, start,
-             BatchStream(hp.seed, skip=start))
-    seconds = time.perf_counter() - clock
+        shutil.rmtree(root, ignore_errors=True)
+    return checkpoint
+
+
+def write_adapter(adapter_dir: Path, model, monitors: Monitors, keep_best: bool) -> str:
+    """Write adapters.safetensors: the best-validation weights with `keep_best` (when there
+    are some), else the last. Returns which ("best" or "last")."""
     history, best = monitors.history, monitors.best
     if not history.train or math.isnan(history.train[-1][1]):
         raise AskBuddyXError(
             "Training loss is NaN: training diverged, or max_seq_length cut every answer token.",
             hint="Lower train.learning_rate, or raise train.max_seq_length.")
-    keep_best = hp.keep_best and best.weights is not None
-    save_safetensors_atomic(Path(job.adapter_dir) / "adapters.safetensors",
-                            best.weights if keep_best else cb.lora_weights(model))
+    kept = "best" if keep_best and best.weights is not None else "last"
+    save_safetensors_atomic(adapter_dir / "adapters.safetensors",
+                            best.weights if kept == "best" else cb.lora_weights(model))
+    return kept
+
+
+def train_adapter(job: TrainJob) -> TrainResult:
+    """Train a LoRA adapter; resume from `<adapter_dir>/checkpoints` with `hp.resume`.
+
+    Writes adapters.safetensors and adapter_config.json; returns the result with its metrics
+    and provenance. A run that finishes deletes its checkpoints.
+    """
+    hp, started, adapter_dir = job.hp, utc_now(), Path(job.adapter_dir)
+    check_data(Path(job.data_dir))
+    model, tokenizer, dequantized = load_base(job)
+    args = mlx_lm_args(job.model, job.data_dir, adapter_dir, hp)
+    train_set, valid_set = load_splits(args, tokenizer, hp)
+    args.num_layers = min(args.num_layers, len(model.layers))  # "all" on a smaller model
+    identity = RunIdentity.of(job.model, job.load_from or job.model, Path(job.data_dir),
+                              hp.identity_params(dequantized))
+    checkpoint = start_or_resume(adapter_dir / CHECKPOINT_DIR, identity, hp.resume)
+    optimizer = attach_lora(model, args)
+    start = checkpoint.iteration if checkpoint else 0
+    if checkpoint is not None:
+        checkpoint.restore(model, optimizer)
+    adapter_dir.mkdir(parents=True, exist_ok=True)
+    save_config(vars(args), adapter_dir / "adapter_config.json")
+    monitors = Monitors.build(job, model, optimizer, identity, checkpoint)
+    clock = time.perf_counter()
+    run_loop(job, model, optimizer, (train_set, valid_set), args, monitors, start,
+             BatchStream(hp.seed, skip=start))
+    seconds = time.perf_counter() - clock
+    kept = write_adapter(adapter_dir, model, monitors, hp.keep_best)
     if monitors.live is not None:
         monitors.live.live.end()
-    shutil.rmtree(root, ignore_errors=True)  # finished: the checkpoint is of no more use
+    shutil.rmtree(adapter_dir / CHECKPOINT_DIR, ignore_errors=True)  # of no more use
     trainable, total = count_parameters(model)
+    history, best = monitors.history, monitors.best
     return TrainResult(
         train_curve=history.train, val_curve=history.val, trained_tokens=history.tokens,
         peak_memory_gb=round(history.peak_memory_gb, 3), best_iteration=best.iteration,
         best_val_loss=best.loss if best.iteration is not None else None,
-        stopped_at=monitors.stopper.stopped_at, kept="best" if keep_best else "last",
-        trainable_parameters=trainable, total_parameters=total,
-        train_examples=len(train_set), valid_examples=len(valid_set),
+        stopped_at=monitors.stopper.stopped_at, kept=kept, trainable_parameters=trainable,
+        total_parameters=total, train_examples=len(train_set), valid_examples=len(valid_set),
         num_layers=args.num_layers, resumed_from=start or None,
         training_seconds=round(seconds, 2),
         provenance=Provenance.collect(started_at=started, model_id=job.model,
