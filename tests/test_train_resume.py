@@ -4,6 +4,7 @@ checkpoint of another run is refused, naming what differs; and DVC commits nothi
 killed run. The kills are real (tests/train_kill.py) on the train stage run as a subprocess.
 """
 
+import copy
 import json
 import os
 import shutil
@@ -90,7 +91,7 @@ def test_the_random_key_is_restored_exactly():
 
 
 @pytest.fixture(scope="module")
-def project(tmp_path_factory, root):
+def project(tmp_path_factory, root, tiny_params):
     """A scratch project: 16 train and 4 valid chats, params for a 16-iteration run that
     checkpoints every 4 iterations and resumes (`train.resume: true`)."""
     from askbuddyx.prompting import build_messages
@@ -100,7 +101,7 @@ def project(tmp_path_factory, root):
                                          f"def f{i}():\n    return {i}")} for i in range(20)]
     write_jsonl(work / "ready/train.jsonl", chats[:16])
     write_jsonl(work / "ready/valid.jsonl", chats[16:])
-    params = yaml.safe_load((root / "params.yaml").read_text())
+    params = copy.deepcopy(tiny_params)
     params["model"]["path"] = str(root / "assets/models/askbuddyx-tiny-qwen2-4bit")
     params["train"].update(iters=ITERS, warmup=2, batch_size=2, learning_rate=3.0e-3,
                            dropout=0.1, steps_per_report=2, steps_per_eval=EVERY,
