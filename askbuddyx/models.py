@@ -109,15 +109,15 @@ def load_tokenizer(model: str):
         raise
 
 
-def wants_float_weights(mode: str | bool, setting: str = "eval.dequantize") -> bool:
-    """Resolve `eval.dequantize` (or `setting`, e.g. serve.dequantize): "auto" (only on MLX's
-    CPU backend), True or False."""
+def wants_float_weights(mode: str | bool, key: str = "eval.dequantize") -> bool:
+    """Resolve a `dequantize` param (`key` names it in errors): "auto" (only on MLX's CPU
+    backend), True or False."""
     if isinstance(mode, str) and mode.lower() in ("true", "false"):
         mode = mode.lower() == "true"
     if isinstance(mode, bool):
         return mode
     if mode != "auto":
-        raise AskBuddyXError(f"{setting} must be auto, true or false, not {mode!r}.",
+        raise AskBuddyXError(f"{key} must be auto, true or false, not {mode!r}.",
                              hint="Use `auto` (float weights on the CPU backend only).")
     import mlx.core as mx
 

@@ -38,7 +38,7 @@ def train_once(work: Path, processes: int) -> dict:
     adapter = f"adapter_{processes}"
     start = time.perf_counter()
     run([sys.executable, "stages/train.py", "--data", "data/training_ready", "--adapter",
-         adapter, "--metrics", f"train_{processes}.json", "--plot", f"loss_{processes}.csv"],
+         adapter, "--metrics", f"train_{processes}.json"],
         work, env(openblas=False))
     wall = time.perf_counter() - start
     meta = json.loads((work / adapter / "run_meta.json").read_text())

@@ -54,12 +54,17 @@ def main(argv=None) -> int:
     parser.add_argument("--json", default=None, help="write the figures here (flat JSON)")
     args = parser.parse_args(argv)
 
+    from askbuddyx.accel import cpu_cores
     from askbuddyx.config import load_stage_params
+    from askbuddyx.train.job import Hyperparameters
     from askbuddyx.train.lora import mlx_lm_args
 
     def edit(params):
         params["train"]["iters"] = args.iters
         params["train"]["warmup"] = min(params["train"]["warmup"], args.iters // 4)
+        # The raw CLI trains over the 4-bit base (QLoRA): so do we here, to measure our
+        # overhead on the same computation (train.dequantize: auto would be another one).
+        params["train"]["dequantize"] = False
 
     with tempfile.TemporaryDirectory(prefix="bench_train_") as tmp:
         work = scratch_project(Path(tmp), edit)
@@ -68,17 +73,19 @@ def main(argv=None) -> int:
         stage = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(stage)  # for PARAMS: exactly the keys the stage reads
         p = load_stage_params(stage.PARAMS, work / "params.yaml")
-        hp = {k.split(".", 1)[1]: p[k] for k in stage.PARAMS if k.startswith("train.")}
+        hp = Hyperparameters.from_params(p)
         model = str(work / p["model.path"])
         cfg = vars(mlx_lm_args(model, str(data), str(work / "raw_adapter"), hp))
         (work / "raw.yaml").write_text(yaml.safe_dump(cfg))
         ours_cmd = [sys.executable, "stages/train.py", "--data", "data/training_ready",
-                    "--adapter", "ours_adapter", "--metrics", "train.json", "--plot", "loss.csv"]
+                    "--adapter", "ours_adapter", "--metrics", "train.json"]
         raw_cmd = [sys.executable, "-m", "mlx_lm", "lora", "--train", "-c", "raw.yaml"]
         times = {"ours": [], "raw": []}
-        print(f"{args.iters} iters, batch {hp['batch_size']}, {machine()}", flush=True)
+        print(f"{args.iters} iters, batch {hp.batch_size}, {machine()}", flush=True)
+        threads = {"OPENBLAS_NUM_THREADS": str(cpu_cores())}  # as the train stage sets it
         for rnd in range(1, args.rounds + 1):
-            order = [("ours", ours_cmd, env(openblas=False)), ("raw", raw_cmd, env())]
+            order = [("ours", ours_cmd, dict(env(openblas=False), **threads)),
+                     ("raw", raw_cmd, dict(env(), **threads))]
             for name, cmd, environ in order if rnd % 2 else order[::-1]:
                 times[name].append(timed(cmd, work, environ))
                 print(f"round {rnd} {name:>4}: {times[name][-1]:6.1f} s  ({machine()})",

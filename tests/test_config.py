@@ -94,12 +94,12 @@ def test_every_profile_names_only_keys_some_stage_reads(root, profiles):
 
 def test_every_profile_validates(root, profiles):
     from askbuddyx.data.fetch import validate_source
-    from askbuddyx.train.lora import validate_hyperparameters
+    from askbuddyx.train.job import Hyperparameters
 
     for params in profiles.values():
         for source in params["data"]["sources"]:
             validate_source(source)
-        validate_hyperparameters(params["train"])
+        Hyperparameters(**params["train"])  # every key a field, every value valid
         assert params["eval"]["gate"]["format_metric"]
 
 

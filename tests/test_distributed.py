@@ -62,7 +62,7 @@ def test_train_stage_on_two_ranks(tmp_path, root, tiny_params):
     (tmp_path / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
     out = subprocess.run(
         [sys.executable, str(root / "stages/train.py"), "--data", str(data), "--adapter",
-         "adapter", "--metrics", "train.json", "--plot", "loss.csv"],
+         "adapter", "--metrics", "train.json", "--live", "live"],
         cwd=tmp_path, capture_output=True, text=True, timeout=300)
     log = out.stdout[-3000:] + out.stderr[-3000:]
     assert out.returncode == 0, log
@@ -71,7 +71,7 @@ def test_train_stage_on_two_ranks(tmp_path, root, tiny_params):
     assert (tmp_path / "adapter/adapters.safetensors").stat().st_size > 0
     meta = json.loads((tmp_path / "adapter/run_meta.json").read_text())
     assert meta["hyperparameters"]["processes"] == 2
-    with open(tmp_path / "loss.csv") as f:
-        train_losses = [float(r["train_loss"]) for r in csv.DictReader(f) if r["train_loss"]]
+    with open(tmp_path / "live/plots/metrics/train/loss.tsv") as f:  # dvclive's curve
+        train_losses = [float(r["loss"]) for r in csv.DictReader(f, delimiter="\t")]
     assert len(train_losses) == 4
     assert train_losses[-1] < train_losses[0], train_losses

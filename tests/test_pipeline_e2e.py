@@ -64,7 +64,7 @@ def test_full_repro_then_nothing_to_do(project):
                         "evaluate", "bundle", "publish"}
     for path in ["outputs/adapters/dev/adapters.safetensors", "outputs/adapters/dev/run_meta.json",
                  "outputs/hf_bundle/README.md", "outputs/eval/report.md", "metrics/data.json",
-                 "metrics/train.json", "metrics/train_loss.csv", "data/training_ready/valid.jsonl",
+                 "metrics/train.json", "data/training_ready/valid.jsonl",
                  "models/base/config.json", "outputs/publish/plan.json",
                  "metrics/train_live/plots/metrics/val/loss.tsv"]:
         assert (work / path).is_file(), path
