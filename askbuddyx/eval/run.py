@@ -1,9 +1,9 @@
 """Run a model on the evaluation cases: generate (mlx-lm, batched) and score.
 
     config = EvalConfig(max_tokens=320, humaneval_limit=20)
-    result = evaluate_model("models/base", "outputs/adapters/dev", cases, config)
+    result = evaluate_model("models/base", None, cases, config)    # None: no adapter
     result.metrics["format_rate_heldout"], result.records[0].response
-    result.write("outputs/eval", "metrics/eval_adapter.json")
+    result.write("outputs/eval_base", "metrics/eval_base.json")
 
 Answers come from an `answer(prompts, temperature, seed)` function: `mlx_answerer` (batched
 through mlx-lm's `batch_generate`, split across ranks under `mlx.launch`) or
