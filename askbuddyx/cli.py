@@ -99,8 +99,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("runnable-first", help="plain code answers -> runnable-first answers "
                        "whose Sanity test is measured in the sandbox (a dataset build tool)")
-    p.add_argument("--input", default="assets/datasets/code_tasks.jsonl")
-    p.add_argument("--output", default="assets/datasets/code_tasks_runnable_first.jsonl")
+    p.add_argument("--input", default=str(project_path("assets/datasets/code_tasks.jsonl")))
+    p.add_argument("--output",
+                   default=str(project_path("assets/datasets/code_tasks_runnable_first.jsonl")))
     p.set_defaults(func=cmd_runnable_first)
 
     p = sub.add_parser("build-base-model", help="rebuild the embedded tiny Qwen2 base model")

@@ -27,6 +27,7 @@ class HubStub(BaseHTTPRequestHandler):
     requests: list = []
     validated: list = []
     fail_commits = 0
+    fail_creates = 0
 
     @property
     def base(self):
@@ -53,6 +54,9 @@ class HubStub(BaseHTTPRequestHandler):
         if self.headers.get("Authorization") != f"Bearer {TOKEN}":
             return self._send(401, {"error": "Invalid credentials"})
         if self.path == "/api/repos/create":
+            if HubStub.fail_creates > 0:
+                HubStub.fail_creates -= 1
+                return self._send(503, {"error": "overloaded"})
             req = json.loads(body)
             self.repos.append(req)
             name = f"{req.get('organization') or 'user'}/{req['name']}"
@@ -88,6 +92,7 @@ class HubStub(BaseHTTPRequestHandler):
 @pytest.fixture
 def hub(monkeypatch):
     HubStub.uploads, HubStub.repos, HubStub.requests, HubStub.fail_commits = {}, [], [], 0
+    HubStub.fail_creates = 0
     HubStub.validated = []
     server = ThreadingHTTPServer(("127.0.0.1", 0), HubStub)
     thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
@@ -148,14 +153,18 @@ def test_publish_uploads_exactly_the_bundle(hub, release, capsys):
 
 
 def test_publish_retries_then_succeeds(hub, release, monkeypatch, capsys):
+    """create_repo's 503 is retried by our backoff; the commit's 503s by huggingface_hub's
+    own (it retries its upload requests, not create_repo)."""
     waits = []
     monkeypatch.setattr("time.sleep", waits.append)
-    hub.fail_commits = 2
+    hub.fail_creates, hub.fail_commits = 1, 2
     assert publish() == 0
+    assert sum(1 for m, p in hub.requests if p == "/api/repos/create") == 2
     assert sum(1 for m, p in hub.requests if "/commit/" in p) == 3
     assert sorted(hub.uploads) == sorted(REQUIRED)
-    assert waits == [1, 2]  # exponential backoff
-    assert "HTTP 503; retrying in 1 s (attempt 2 of 4)" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "create the repo me/AskBuddyX: HTTP 503; retrying in 1 s (attempt 2 of 4)" in out
+    assert waits[0] == 1 and len(waits) == 3  # ours once, then huggingface_hub's twice
 
 
 def test_transport_errors_are_retried_and_other_errors_are_not(monkeypatch):

@@ -15,7 +15,9 @@ Order of checks, each with a clear error:
 
 Then `create_repo(exist_ok=True)` and `upload_folder`, each retried by tenacity with
 exponential backoff (1, 2, 4, ... s) on transport errors and 429/5xx answers; other answers
-(401/403: log in) fail at once. The token is never printed or logged.
+(401/403: log in) fail at once. huggingface_hub retries each request of the upload itself
+(`http_backoff`), not `create_repo`: ours covers that call and outages that outlast its
+backoff. The token is never printed or logged.
 """
 
 from __future__ import annotations
