@@ -55,7 +55,7 @@ class Pulled:
 
 def scratch_project(root: Path, work: Path) -> None:
     """The repository's code, assets and DVC config in `work`, the pipeline cut after
-    train, on a small slice of the data."""
+    train, on a small slice of the data (the tiny profile's params, cut down)."""
     for name in COPY:
         src, dst = root / name, work / name
         dst.parent.mkdir(parents=True, exist_ok=True)
@@ -73,6 +73,10 @@ def scratch_project(root: Path, work: Path) -> None:
     params["train"].update(iters=2, warmup=1, batch_size=2, steps_per_report=1,
                            steps_per_eval=2, val_batches=1, max_seq_length=256)
     (work / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    # .dvc/config enables Hydra: `dvc exp run -S` composes params.yaml from conf/, so conf/
+    # holds this slice, complete, in one file.
+    (work / "conf").mkdir()
+    (work / "conf/config.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
 
 
 @pytest.fixture(scope="module")
