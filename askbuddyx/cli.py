@@ -10,6 +10,7 @@
 
 The pipeline itself runs through DVC (`dvc repro`, `make run`); its stages call the same
 library functions. Errors print as "error: ... / how to fix: ..." and exit with status 2.
+Default paths are the project's (askbuddyx.paths), so every command works from any directory.
 """
 
 from __future__ import annotations
@@ -21,10 +22,8 @@ import sys
 from pathlib import Path
 
 from askbuddyx.errors import AskBuddyXError
+from askbuddyx.paths import BUNDLED_SOURCES, TINY_MODEL, project_path
 
-DEFAULT_BASE_MODEL_DIR = "assets/models/askbuddyx-tiny-qwen2-4bit"
-BUNDLED_SOURCES = ("assets/datasets/code_tasks.jsonl",
-                   "assets/datasets/curated_runnable_first.jsonl")
 # Each concern that has commands owns `askbuddyx/<concern>/cli.py` with a
 # `register(subparsers)` function; importing it must stay cheap (no mlx at import time).
 CONCERNS = ("data", "train", "eval", "serve", "publish")
@@ -48,7 +47,8 @@ def cmd_build_base_model(args) -> int:
     missing = [s for s in args.sources if not Path(s).is_file()]
     if missing:
         raise AskBuddyXError(f"Source dataset not found: {', '.join(missing)}",
-                             hint="Run from the repository root, or pass --sources FILE ...")
+                             hint="Pass --sources FILE ... (the bundled ones live in the "
+                             "project's assets/datasets/).")
     maybe_reexec_with_openblas()
     from askbuddyx.base.tiny import build_tiny_model
 
@@ -99,13 +99,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("runnable-first", help="plain code answers -> runnable-first answers "
                        "whose Sanity test is measured in the sandbox (a dataset build tool)")
-    p.add_argument("--input", default="assets/datasets/code_tasks.jsonl")
-    p.add_argument("--output", default="assets/datasets/code_tasks_runnable_first.jsonl")
+    p.add_argument("--input", default=str(project_path("assets/datasets/code_tasks.jsonl")))
+    p.add_argument("--output",
+                   default=str(project_path("assets/datasets/code_tasks_runnable_first.jsonl")))
     p.set_defaults(func=cmd_runnable_first)
 
     p = sub.add_parser("build-base-model", help="rebuild the embedded tiny Qwen2 base model")
-    p.add_argument("--output", default=DEFAULT_BASE_MODEL_DIR)
-    p.add_argument("--sources", nargs="+", default=list(BUNDLED_SOURCES))
+    p.add_argument("--output", default=str(project_path(TINY_MODEL)))
+    p.add_argument("--sources", nargs="+", default=[str(project_path(s)) for s in BUNDLED_SOURCES])
     p.set_defaults(func=cmd_build_base_model)
 
     for concern in CONCERNS:

@@ -3,9 +3,15 @@
 The system prompt is verbatim from the architecture document (seed 000, section 10.1). Every
 place that talks to a model (training text, evaluation, serving) formats conversations through
 `build_messages` + `format_chat`, so the adapter is trained and queried with the same text.
+
+The runnable-first format lives here too, once: `HEADINGS`, `has_runnable_first_format` (all
+three, each once, in order) and `split_sections` (the code under each heading), used by the
+curated data's checks, the evaluation and the tiny base model's build alike.
 """
 
 from __future__ import annotations
+
+import re
 
 SYSTEM_PROMPT = """You are AskBuddyX, a practical coding assistant.
 
@@ -28,6 +34,12 @@ Rules:
 - If the user explicitly requests a different format, follow the user's format."""
 
 HEADINGS = ("### Solution", "### Usage", "### Sanity test")
+# split_sections' key for the code under each heading, in HEADINGS order.
+SECTION_KEYS = ("solution", "usage", "sanity")
+# A fenced block and its language tag; an unclosed last fence runs to the end of the text
+# (a model answer cut off by max_tokens still has its code).
+FENCE = re.compile(r"```[ \t]*([\w+-]*)[^\n]*\n(.*?)(?:```|\Z)", re.DOTALL)
+PYTHON_LANGS = ("", "python", "py", "python3")
 
 
 def user_message(instruction: str, input_text: str = "") -> str:
@@ -98,3 +110,42 @@ def has_runnable_first_format(text: str) -> bool:
             return False
         positions.append(text.index(heading))
     return positions == sorted(positions)
+
+
+def python_blocks(text: str) -> list[str]:
+    """The bodies of the fenced Python blocks of `text` (```python, ```py or bare ```)."""
+    return [body for lang, body in FENCE.findall(text) if lang.lower() in PYTHON_LANGS]
+
+
+def section_code(text: str) -> tuple[str, bool]:
+    """(code, fenced) of a piece of an answer: its fenced Python blocks joined, else the
+    text itself without heading lines (indentation kept); "" when there is no code."""
+    blocks = python_blocks(text)
+    if blocks:
+        return "\n".join(b.rstrip() for b in blocks).strip("\n") + "\n", True
+    lines = [line for line in text.splitlines() if line.strip() not in HEADINGS]
+    code = "\n".join(lines).strip("\n")
+    return (code + "\n") if code.strip() else "", False
+
+
+def split_sections(response: str) -> dict:
+    """Code under each runnable-first heading, plus all the code of the answer.
+
+    Lenient on purpose (model answers are not always well formed): a missing heading gives
+    "" and the headings may come in any order; `has_runnable_first_format` says whether the
+    format itself is right.
+
+    Returns:
+        dict: "solution", "usage", "sanity" (the code under `### Solution`, `### Usage`,
+        `### Sanity test`), "all" (every fenced Python block of the answer, or the whole
+        answer without heading lines) and "fenced" (whether "all" came from fences).
+    """
+    found = sorted((response.find(h), key) for h, key in zip(HEADINGS, SECTION_KEYS)
+                   if h in response)
+    sections = dict.fromkeys(SECTION_KEYS, "")
+    for i, (pos, key) in enumerate(found):
+        end = found[i + 1][0] if i + 1 < len(found) else len(response)
+        body = response[pos:end].split("\n", 1)[1] if "\n" in response[pos:end] else ""
+        sections[key] = section_code(body)[0]
+    sections["all"], sections["fenced"] = section_code(response)
+    return sections

@@ -60,14 +60,13 @@ def main() -> None:
     from askbuddyx.prompting import build_messages
 
     if Path(HELDOUT).is_file() and args.prompts == 0:
-        # The evaluate stage's own prompts: sanity, compile, held-out format prompts and the
-        # first eval.humaneval_limit HumanEval problems.
-        from askbuddyx.data.io import read_jsonl
-        from askbuddyx.eval.run import build_cases
+        # The evaluate stages' own prompts: sanity, compile, held-out format prompts and the
+        # eval.humaneval_limit HumanEval problems.
+        from askbuddyx.eval.cases import build_cases, read_heldout
 
-        cases = build_cases(read_jsonl(HELDOUT),
+        cases = build_cases(read_heldout(HELDOUT),
                             humaneval_problems=load_problems(stage["humaneval_limit"]))
-        prompts = [c["prompt"] for c in cases]
+        prompts = [c.prompt for c in cases]
     else:
         prompts = SANITY_PROMPTS + COMPILE_SMOKE_PROMPTS
         n = args.prompts or 40

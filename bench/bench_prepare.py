@@ -38,9 +38,10 @@ import mlx_lm.utils  # noqa: E402, F401  (the tokenizer loader's import cost, me
 from askbuddyx.data import kept_detector  # noqa: E402
 from askbuddyx.data.build_text import build_training_text  # noqa: E402
 from askbuddyx.data.fetch import fetch_sources  # noqa: E402
+from askbuddyx.data.io import write_jsonl  # noqa: E402
 from askbuddyx.data.prepare import PrepareConfig, prepare_dataset  # noqa: E402
 from askbuddyx.data.redact import redact_record  # noqa: E402
-from askbuddyx.data.task_generator import generate_tasks, write_jsonl  # noqa: E402
+from askbuddyx.data.task_generator import generate_tasks  # noqa: E402
 from askbuddyx.models import load_tokenizer  # noqa: E402
 
 IMPORT_SECONDS = time.perf_counter() - T0
@@ -151,7 +152,7 @@ def main(argv=None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         data = tmp / "generated.jsonl"
-        write_jsonl(tasks, data)
+        write_jsonl(data, (t.record() for t in tasks))
         sources = [{"name": "generated", "kind": "local", "path": str(data)},
                    {"name": "curated", "kind": "local", "path": str(CURATED), "curated": True}]
         results = [run_once(tmp / f"run{i}", sources, args.max_seq_length)

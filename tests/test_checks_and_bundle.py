@@ -1,10 +1,14 @@
+"""Pure answer checks, scoring a few cases, base/adapter deltas, and the bundle's file list."""
+
 import json
 
 import pytest
 
 from askbuddyx.errors import AskBuddyXError
+from askbuddyx.eval.cases import Case
 from askbuddyx.eval.checks import compile_check, extract_code, format_check, sanity_check
-from askbuddyx.eval.run import compare, score_cases
+from askbuddyx.eval.compare import delta
+from askbuddyx.eval.scoring import score_cases
 from askbuddyx.prompting import has_runnable_first_format
 from askbuddyx.publish.bundle import REQUIRED, make_bundle
 
@@ -33,14 +37,15 @@ def test_sanity_check():
     assert not sanity_check("I cannot help with that request at all")["passed"]
 
 
-def test_score_and_compare():
-    cases = [{"suite": "sanity", "prompt": "p"}, {"suite": "compile", "prompt": "p"},
-             {"suite": "format", "prompt": "p", "expects_format": True}]
+def test_score_and_delta():
+    cases = [Case("sanity", "p"), Case("compile", "p"), Case("format", "p", kind="code")]
     rates, records = score_cases(cases, [GOOD, GOOD, "def f(): pass"])
     assert rates["seed_sanity_pass_rate"] == 1.0 and rates["format_rate_heldout"] == 0.0
-    assert len(records) == 3 and records[2]["passed"] is False
+    assert len(records) == 3 and records[2].passed is False
+    assert records[2].to_dict()["runnable"] is True  # `def f(): pass` runs, format or not
     base = dict(rates, format_rate_heldout=0.0)
-    assert compare(base, dict(rates, format_rate_heldout=1.0))["delta"]["format_rate_heldout"] == 1
+    assert delta(base, dict(rates, format_rate_heldout=1.0))["format_rate_heldout"] == 1
+    assert delta({"a": 0.5, "b": None}, {"a": 0.25}) == {"a": -0.25}  # unmeasured: no delta
 
 
 def test_bundle_complete_and_missing_files(tmp_path, root):

@@ -74,3 +74,40 @@ def test_prepare_command_fails_cleanly(tmp_path, dirty, capsys):
     weird.write_text('{"text": "hi"}\n')
     code = run_main(main, ["prepare", "--input", str(weird), "--output-dir", str(tmp_path)])
     assert code == 2 and "weird.jsonl: unknown record format" in capsys.readouterr().err
+
+
+def good_lines(n):
+    return [json.dumps({"instruction": f"Write a function that doubles item {i} of data{i}",
+                        "input": "", "output": f"def double_{i}(data):\n    return 2 * data[{i}]"})
+            for i in range(n)]
+
+
+def test_prepare_runs_from_any_directory_with_the_project_tokenizer(tmp_path, monkeypatch,
+                                                                     capsys):
+    """No --model: the default tokenizer model is the project's, not ./assets/..."""
+    monkeypatch.chdir(tmp_path)  # a directory without assets/
+    (tmp_path / "mine.jsonl").write_text("\n".join(good_lines(30)) + "\n")
+    code = run_main(main, ["prepare", "--input", "mine.jsonl", "--output-dir", "out",
+                           "--val-fraction", "0.1"])
+    assert code == 0, capsys.readouterr().err
+    assert json.loads((tmp_path / "out/data.json").read_text())["val"] == 3
+    assert (tmp_path / "out/training_ready/train.jsonl").is_file()
+
+
+def test_too_small_input_names_the_flag_and_still_writes_the_report(tmp_path, capsys):
+    small = tmp_path / "small.jsonl"
+    small.write_text("\n".join(good_lines(3)) + "\n{bad json\n")
+    out = tmp_path / "out"
+    code = run_main(main, ["prepare", "--input", str(small), "--output-dir", str(out)])
+    assert code == 2 and "raise --max-bad-fraction" in capsys.readouterr().err  # 1 of 4 bad
+    code = run_main(main, ["prepare", "--input", str(small), "--output-dir", str(out),
+                           "--max-bad-fraction", "0.5"])
+    err = capsys.readouterr().err
+    assert code == 2 and "too few to split with --val-fraction=0.02" in err
+    assert "raise --val-fraction" in err and "data.val_fraction" not in err
+    report = (out / "data_report.md").read_text()
+    assert "| lines read | 4 |" in report and f"{small}:4 " in report  # the bad line, listed
+    assert not (out / "processed/train.jsonl").exists()  # nothing split, nothing written
+    code = run_main(main, ["prepare", "--input", str(small), "--output-dir", str(out),
+                           "--near-dup-threshold", "1.5"])
+    assert code == 2 and "--near-dup-threshold must be in (0, 1]" in capsys.readouterr().err

@@ -47,7 +47,17 @@ def test_metrics_are_small_uncached_files(dvc):
 
 def test_pipeline_order(dvc):
     assert list(dvc["stages"]) == ["fetch_model", "fetch_data", "prepare_data", "build_text",
-                                   "train", "evaluate", "bundle", "publish"]
+                                   "train", "evaluate_base", "evaluate", "bundle", "publish"]
+
+
+def test_base_evaluation_depends_on_nothing_of_training(dvc):
+    """evaluate_base reads the base model, the prompts and eval params only: no train param,
+    no adapter, no training data, so a train change never regenerates the base's answers."""
+    stage = dvc["stages"]["evaluate_base"]
+    assert not [p for p in stage["params"] if ".train." in f".{p}"]
+    assert not [d for d in stage["deps"] if d.startswith(("outputs/", "data/training_ready"))
+                or "train/lora" in d]
+    assert "metrics/eval_base.json" in dvc["stages"]["evaluate"]["deps"]
 
 
 def test_constraints_pin_versions_the_project_accepts(root):

@@ -11,6 +11,7 @@ import os
 import shutil
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -41,13 +42,20 @@ def test_default_remote_is_outside_the_repo(root):
     assert resolved == (root.parent / "askbuddyx-dvc-remote").resolve()
 
 
-@pytest.fixture(scope="module")
-def tmp_path(tmp_path_factory):
-    return tmp_path_factory.mktemp("remote")
+@dataclass
+class Pulled:
+    """A project run once and pushed (`work`), and its fresh clone after `dvc pull`."""
+
+    work: Path
+    clone: Path
+    remote: Path
+    env: dict
+    pushed: str
 
 
-def test_push_clone_pull_status_clean(tmp_path, root):
-    work = tmp_path / "proj"
+def scratch_project(root: Path, work: Path) -> None:
+    """The repository's code, assets and DVC config in `work`, the pipeline cut after
+    train, on a small slice of the data (the tiny profile's params, cut down)."""
     for name in COPY:
         src, dst = root / name, work / name
         dst.parent.mkdir(parents=True, exist_ok=True)
@@ -65,7 +73,19 @@ def test_push_clone_pull_status_clean(tmp_path, root):
     params["train"].update(iters=2, warmup=1, batch_size=2, steps_per_report=1,
                            steps_per_eval=2, val_batches=1, max_seq_length=256)
     (work / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    # .dvc/config enables Hydra: `dvc exp run -S` composes params.yaml from conf/, so conf/
+    # holds this slice, complete, in one file.
+    (work / "conf").mkdir()
+    (work / "conf/config.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
 
+
+@pytest.fixture(scope="module")
+def pulled(tmp_path_factory, root) -> Pulled:
+    """Run, commit and push a scratch project, then clone it and `dvc pull`: what each test
+    below starts from, whichever of them runs (alone, first or second)."""
+    scratch = tmp_path_factory.mktemp("remote")
+    work = scratch / "proj"
+    scratch_project(root, work)
     path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
     env = dict(os.environ, DVC_NO_ANALYTICS="1", PATH=path, GIT_AUTHOR_NAME="t",
                GIT_AUTHOR_EMAIL="t@t", GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@t")
@@ -74,13 +94,16 @@ def test_push_clone_pull_status_clean(tmp_path, root):
     run(["git", "add", "-A"], work, env)
     run(["git", "commit", "-qm", "pipeline run"], work, env)
     pushed = run(["dvc", "push"], work, env)
-    remote = tmp_path / "askbuddyx-dvc-remote"
-    assert remote.is_dir() and any(remote.rglob("*")), pushed
-
-    clone = tmp_path / "clone"
-    run(["git", "clone", "-q", str(work), str(clone)], tmp_path, env)
-    assert not (clone / "models/base").exists()  # only git's files so far
+    clone = scratch / "clone"
+    run(["git", "clone", "-q", str(work), str(clone)], scratch, env)
+    assert not (clone / "models/base").exists()  # only git's files before the pull
     run(["dvc", "pull"], clone, env)
+    return Pulled(work, clone, scratch / "askbuddyx-dvc-remote", env, pushed)
+
+
+def test_push_clone_pull_status_clean(pulled):
+    work, clone, env = pulled.work, pulled.clone, pulled.env
+    assert pulled.remote.is_dir() and any(pulled.remote.rglob("*")), pulled.pushed
     status = run(["dvc", "status"], clone, env)
     assert "Data and pipelines are up to date" in status, status
     for out in ["models/base/model.safetensors", "data/processed/train.jsonl",
@@ -90,17 +113,16 @@ def test_push_clone_pull_status_clean(tmp_path, root):
     assert "in sync" in run(["dvc", "status", "--cloud"], clone, env)
 
 
-def test_exp_run_shows_next_to_the_workspace(tmp_path):
-    """`dvc exp run --set-param train.iters=N` (in the pulled clone): `dvc exp show` lists the
-    experiment's metrics beside the workspace's."""
+def test_exp_run_shows_next_to_the_workspace(pulled, tmp_path):
+    """`dvc exp run --set-param train.iters=N` in a pulled clone: `dvc exp show` lists the
+    experiment's metrics beside the workspace's. On a copy of the clone, so that the test
+    above still sees the clone as pulled."""
     import csv
     import io
 
     clone = tmp_path / "clone"
-    if not (clone / "outputs/adapters/dev/adapters.safetensors").is_file():
-        pytest.skip("needs the clone of test_push_clone_pull_status_clean")
-    path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
-    env = dict(os.environ, DVC_NO_ANALYTICS="1", PATH=path)
+    shutil.copytree(pulled.clone, clone, symlinks=True)
+    env = dict(pulled.env)
     out = run(["dvc", "exp", "run", "--set-param", "train.iters=3", "-n", "iters3"], clone, env)
     assert "Running stage 'train'" in out and "Running stage 'fetch_data'" not in out
     rows = list(csv.DictReader(io.StringIO(run(["dvc", "exp", "show", "--csv"], clone, env))))

@@ -4,8 +4,10 @@ format suite through `askbuddyx eval score`."""
 import json
 
 from askbuddyx.cli import main
-from askbuddyx.eval.checks import docstrings, format_check, split_sections
-from askbuddyx.eval.run import build_cases, execution_programs, score_cases
+from askbuddyx.eval.cases import build_cases, heldout_case
+from askbuddyx.eval.checks import docstrings, format_check
+from askbuddyx.eval.scoring import execution_programs, score_cases
+from askbuddyx.prompting import split_sections
 
 DOC = ('    """Reverse a string.\n\n    Args:\n        s (str): the text\n\n'
        '    Returns:\n        str: reversed\n    """\n')
@@ -44,18 +46,47 @@ def test_sections_and_programs():
 
 
 def test_score_cases_runs_answers_in_the_sandbox():
-    heldout = [{"instruction": f"task {i}", "output": PERFECT} for i in range(4)]
-    heldout.append({"instruction": "Explain decorators", "output": "A decorator wraps ..."})
+    heldout = [heldout_case({"instruction": f"task {i}", "output": PERFECT, "kind": "code"})
+               for i in range(4)]
+    heldout.append(heldout_case({"instruction": "Explain decorators", "kind": "explain",
+                                 "output": "A decorator wraps ..."}))
     cases = build_cases(heldout, suites=("format",))
     answers = [PERFECT, WRONG_TEST, CRASHES, NO_DOC, PERFECT]
     rates, records = score_cases(cases, answers)
+    # code prompts only: the explain prompt's answer does not count here
     assert rates["format_rate_heldout"] == 1.0 and rates["format_all_checks_rate"] == 0.75
     assert rates["runnable_rate"] == 0.75  # CRASHES fails at Usage
     assert rates["sanity_pass_rate"] == 0.5  # PERFECT and NO_DOC
     assert rates["format_on_explain_rate"] == 1.0  # the explain prompt got the format forced
-    assert records[1]["sanity_passed_status"] == "failed"
-    assert "AssertionError" in records[1]["sanity_passed_error"]
-    assert "AttributeError" in records[2]["runnable_error"]
+    assert "runnable" not in records[4].runs  # explanations are not run
+    rows = [r.to_dict() for r in records]
+    assert rows[1]["sanity_passed_status"] == "failed" and rows[4]["kind"] == "explain"
+    assert "AssertionError" in rows[1]["sanity_passed_error"]
+    assert "AttributeError" in rows[2]["runnable_error"]
+
+
+def test_explain_rate_counts_any_heading_and_kind_defaults_to_code():
+    """An explanation with even one runnable-first heading is forced into the format; a
+    held-out record without `kind` (files made before it existed) is a code prompt."""
+    explain = heldout_case({"instruction": "Explain generators", "output": "...",
+                            "kind": "explain"})
+    rates, _ = score_cases([explain, explain], ["Generators yield values lazily.",
+                                                "### Solution\nGenerators yield."])
+    assert rates["format_on_explain_rate"] == 0.5
+    assert "format_rate_heldout" not in rates  # no code prompt: not measured
+    assert heldout_case({"instruction": "Reverse", "output": PERFECT}).heldout_code
+
+
+def test_unknown_kind_is_a_clear_error(tmp_path):
+    import pytest
+
+    from askbuddyx.errors import AskBuddyXError
+    from askbuddyx.eval.cases import read_heldout
+
+    path = tmp_path / "heldout.jsonl"
+    path.write_text(json.dumps({"instruction": "x", "output": "y", "kind": "essay"}) + "\n")
+    with pytest.raises(AskBuddyXError, match="line 1: kind 'essay' is not one of code, explain"):
+        read_heldout(path)
 
 
 def test_format_suite_through_eval_score(tmp_path, capsys):

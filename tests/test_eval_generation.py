@@ -65,15 +65,21 @@ def test_dequantize_setting_is_checked():
         wants_float_weights("sometimes")
 
 
-def test_eval_run_dequantize_flag_overrides_params(tmp_path, monkeypatch, root):
-    """`askbuddyx eval run --dequantize false` beats params.yaml's eval.dequantize."""
-    import shutil
+def test_eval_settings_come_from_the_project_then_the_flags(tmp_path, monkeypatch, root):
+    """`askbuddyx eval run` from any directory reads the project's params.yaml (not the
+    current directory's), and a flag such as `--dequantize false` beats it."""
+    import yaml
 
     from askbuddyx.cli import build_parser
+    from askbuddyx.config import load_stage_params
     from askbuddyx.eval.cli import settings
 
-    shutil.copy(root / "params.yaml", tmp_path / "params.yaml")
-    monkeypatch.chdir(tmp_path)
+    (tmp_path / "params.yaml").write_text(yaml.safe_dump({"eval": {"max_tokens": 1}}))
+    monkeypatch.chdir(tmp_path)  # a params.yaml here must not be read
     parse = build_parser().parse_args
-    assert settings(parse(["eval", "run"]))["dequantize"] == "auto"  # from params.yaml
-    assert settings(parse(["eval", "run", "--dequantize", "false"]))["dequantize"] == "false"
+    project = load_stage_params(["eval.max_tokens", "eval.dequantize"], root / "params.yaml")
+    config = settings(parse(["eval", "run"]))
+    assert config.max_tokens == project["eval.max_tokens"] != 1
+    assert config.dequantize == project["eval.dequantize"]
+    assert settings(parse(["eval", "run", "--dequantize", "false"])).dequantize == "false"
+    assert settings(parse(["eval", "run", "--max-tokens", "7"])).max_tokens == 7

@@ -32,7 +32,10 @@ def score_cli(tmp_path, capsys, rows, suite="humaneval"):
 def test_all_164_problems_ship_offline(problems):
     assert len(problems) == 164
     assert [p["task_id"] for p in problems[:2]] == ["HumanEval/0", "HumanEval/1"]
-    assert len(load_problems(5)) == 5
+    spread = [p["task_id"] for p in load_problems(20)]  # the default subset: spaced, fixed
+    assert spread[:3] == ["HumanEval/0", "HumanEval/8", "HumanEval/16"]
+    assert spread[-1] == "HumanEval/155" and len(set(spread)) == 20
+    assert len(load_problems(164)) == len(load_problems(0)) == 164
 
 
 @pytest.mark.slow

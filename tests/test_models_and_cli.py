@@ -1,5 +1,6 @@
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -44,10 +45,26 @@ def test_stage_reports_missing_raw_data_clearly(tmp_path, root):
     assert "Run the fetch_data stage first" in out.stderr
 
 
-def test_build_base_model_outside_the_repo_names_the_missing_sources(tmp_path):
+def test_build_base_model_names_the_missing_sources(tmp_path):
     out = subprocess.run([sys.executable, "-m", "askbuddyx.cli", "build-base-model",
-                          "--output", str(tmp_path / "m")],
+                          "--output", str(tmp_path / "m"), "--sources", "missing.jsonl"],
                          capture_output=True, text=True, cwd=tmp_path)
     assert out.returncode == 2 and "Traceback" not in out.stderr
-    assert "Source dataset not found: assets/datasets/code_tasks.jsonl" in out.stderr
+    assert "Source dataset not found: missing.jsonl" in out.stderr
     assert not (tmp_path / "m").exists()
+
+
+def test_cli_defaults_are_the_projects_from_any_directory(tmp_path, monkeypatch, root):
+    """Default paths resolve against the project, not the current directory."""
+    from askbuddyx.cli import build_parser
+
+    monkeypatch.chdir(tmp_path)
+    parse = build_parser().parse_args
+    build = parse(["build-base-model"])
+    assert build.sources and all(Path(s).is_file() and Path(s).is_relative_to(root)
+                                 for s in build.sources)
+    assert Path(build.output) == root / "assets/models/askbuddyx-tiny-qwen2-4bit"
+    assert Path(parse(["prepare", "--output-dir", "o"]).model).is_dir()
+    publish = parse(["publish"])
+    assert Path(publish.eval) == root / "metrics/eval.json"
+    assert Path(publish.bundle) == root / "outputs/hf_bundle"

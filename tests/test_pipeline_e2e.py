@@ -1,8 +1,9 @@
 """End to end: `dvc repro` of the real dvc.yaml on a small slice, in a scratch copy of the repo.
 
 Checks the wiring the unit tests cannot: every stage runs, outputs and metrics appear, a second
-repro runs nothing, an eval-only param change reruns only evaluate (and bundle, which reads its
-metrics), and a train param change leaves the data stages alone.
+repro runs nothing, an eval-only param change reruns only the evaluations (and bundle, which
+reads their metrics), and a train param change leaves the data stages and the base model's
+evaluation alone.
 """
 
 import os
@@ -61,16 +62,19 @@ def test_full_repro_then_nothing_to_do(project):
     work, env = project
     out = run(["dvc", "repro"], work, env)
     assert ran(out) == {"fetch_model", "fetch_data", "prepare_data", "build_text", "train",
-                        "evaluate", "bundle", "publish"}
+                        "evaluate_base", "evaluate", "bundle", "publish"}
     for path in ["outputs/adapters/dev/adapters.safetensors", "outputs/adapters/dev/run_meta.json",
                  "outputs/hf_bundle/README.md", "outputs/eval/report.md", "metrics/data.json",
                  "metrics/train.json", "data/training_ready/valid.jsonl",
                  "models/base/config.json", "outputs/publish/plan.json",
-                 "metrics/train_live/plots/metrics/val/loss.tsv"]:
+                 "metrics/train_live/plots/metrics/val/loss.tsv", "metrics/eval_base.json",
+                 "outputs/eval_base/base_responses.jsonl", "outputs/eval/base_vs_adapter.png"]:
         assert (work / path).is_file(), path
     eval_metrics = yaml.safe_load((work / "metrics/eval.json").read_text())
     assert set(eval_metrics) == {"base", "adapter", "delta", "settings", "gate_passed", "gate"}
     assert isinstance(eval_metrics["gate_passed"], bool)
+    base = yaml.safe_load((work / "metrics/eval_base.json").read_text())
+    assert eval_metrics["base"] == base["base"]  # the adapter is compared with those scores
     assert ran(run(["dvc", "repro"], work, env)) == set()
     assert "up to date" in run(["dvc", "status"], work, env)
 
@@ -85,12 +89,15 @@ def test_eval_param_reruns_only_evaluation_on(project):
     work, env = project
     set_param(work, "eval", "max_tokens", 12)
     stages = ran(run(["dvc", "repro"], work, env))
-    assert "evaluate" in stages and stages <= {"evaluate", "bundle", "publish"}
+    assert {"evaluate_base", "evaluate"} <= stages <= {"evaluate_base", "evaluate", "bundle",
+                                                       "publish"}
 
 
 def test_train_param_leaves_data_stages_alone(project):
     work, env = project
     set_param(work, "train", "iters", 2)
     stages = ran(run(["dvc", "repro"], work, env))
-    assert "train" in stages
-    assert not stages & {"fetch_model", "fetch_data", "prepare_data", "build_text"}
+    assert {"train", "evaluate"} <= stages
+    # the base model's answers are not regenerated for a new adapter
+    assert not stages & {"fetch_model", "fetch_data", "prepare_data", "build_text",
+                         "evaluate_base"}

@@ -15,8 +15,8 @@ import yaml
 
 from askbuddyx.cli import main
 from askbuddyx.errors import AskBuddyXError
-from askbuddyx.publish.bundle import REQUIRED, make_bundle
-from askbuddyx.publish.publish import check_release, metrics_diff, scan_for_secrets
+from askbuddyx.publish.bundle import REQUIRED, make_bundle, scan_for_secrets
+from askbuddyx.publish.publish import check_release, metrics_diff, with_retries
 
 TOKEN = "hf_" + "T" * 34
 
@@ -27,6 +27,7 @@ class HubStub(BaseHTTPRequestHandler):
     requests: list = []
     validated: list = []
     fail_commits = 0
+    fail_creates = 0
 
     @property
     def base(self):
@@ -53,6 +54,9 @@ class HubStub(BaseHTTPRequestHandler):
         if self.headers.get("Authorization") != f"Bearer {TOKEN}":
             return self._send(401, {"error": "Invalid credentials"})
         if self.path == "/api/repos/create":
+            if HubStub.fail_creates > 0:
+                HubStub.fail_creates -= 1
+                return self._send(503, {"error": "overloaded"})
             req = json.loads(body)
             self.repos.append(req)
             name = f"{req.get('organization') or 'user'}/{req['name']}"
@@ -88,6 +92,7 @@ class HubStub(BaseHTTPRequestHandler):
 @pytest.fixture
 def hub(monkeypatch):
     HubStub.uploads, HubStub.repos, HubStub.requests, HubStub.fail_commits = {}, [], [], 0
+    HubStub.fail_creates = 0
     HubStub.validated = []
     server = ThreadingHTTPServer(("127.0.0.1", 0), HubStub)
     thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
@@ -126,7 +131,9 @@ def release(tmp_path, root, monkeypatch):
 
 
 def publish(*extra):
+    """`askbuddyx publish` on the scratch release (paths as typed: relative to the cwd)."""
     return main(["publish", "--bundle", "bundle", "--repo-id", "me/AskBuddyX",
+                 "--eval", "metrics/eval.json", "--published", "metrics/published.json",
                  "--retries", "3", *extra])
 
 
@@ -145,12 +152,48 @@ def test_publish_uploads_exactly_the_bundle(hub, release, capsys):
     assert record["metrics"]["adapter"] == EVAL["adapter"] and record["forced"] is None
 
 
-def test_publish_retries_then_succeeds(hub, release, monkeypatch):
-    monkeypatch.setattr("time.sleep", lambda s: None)
-    hub.fail_commits = 2
+def test_publish_retries_then_succeeds(hub, release, monkeypatch, capsys):
+    """create_repo's 503 is retried by our backoff; the commit's 503s by huggingface_hub's
+    own (it retries its upload requests, not create_repo)."""
+    waits = []
+    monkeypatch.setattr("time.sleep", waits.append)
+    hub.fail_creates, hub.fail_commits = 1, 2
     assert publish() == 0
+    assert sum(1 for m, p in hub.requests if p == "/api/repos/create") == 2
     assert sum(1 for m, p in hub.requests if "/commit/" in p) == 3
     assert sorted(hub.uploads) == sorted(REQUIRED)
+    out = capsys.readouterr().out
+    assert "create the repo me/AskBuddyX: HTTP 503; retrying in 1 s (attempt 2 of 4)" in out
+    assert waits[0] == 1 and len(waits) == 3  # ours once, then huggingface_hub's twice
+
+
+def test_transport_errors_are_retried_and_other_errors_are_not(monkeypatch):
+    """A dropped connection (the HTTP client huggingface_hub uses) is retried; running out of
+    attempts says what failed; a local error is neither retried nor disguised."""
+    from huggingface_hub.utils import httpx
+
+    monkeypatch.setattr("time.sleep", lambda s: None)
+    calls = []
+
+    def flaky():  # fails twice, then works
+        calls.append("call")
+        if len(calls) < 3:
+            raise httpx.ConnectError("connection refused")
+        return "done"
+
+    assert with_retries(flaky, "create the repo", retries=3) == "done" and len(calls) == 3
+    calls.clear()
+    with pytest.raises(AskBuddyXError, match="upload: network error after 2 attempts"):
+        with_retries(flaky, "upload", retries=1)
+    assert len(calls) == 2
+
+    def local():
+        calls.append("local")
+        raise FileNotFoundError("bundle/adapters.safetensors")
+
+    with pytest.raises(FileNotFoundError):
+        with_retries(local, "upload", retries=3)
+    assert calls.count("local") == 1
 
 
 def test_refuses_when_gate_fails_or_is_missing(hub, release):

@@ -5,8 +5,8 @@ import pytest
 from askbuddyx.data.io import read_jsonl
 from askbuddyx.data.runnable_first import convert_records, plan_answer
 from askbuddyx.eval.checks import format_check
-from askbuddyx.eval.run import execution_programs
 from askbuddyx.eval.sandbox import run_programs
+from askbuddyx.eval.scoring import execution_programs
 
 BATCH = """def batch(values, size):
     return [values[i:i + size] for i in range(0, len(values), size)]

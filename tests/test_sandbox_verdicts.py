@@ -18,9 +18,10 @@ import pytest
 
 from askbuddyx.errors import AskBuddyXError
 from askbuddyx.eval import sandbox, sandbox_child
+from askbuddyx.eval.cases import build_cases, heldout_case
 from askbuddyx.eval.humaneval import load_problems, score_responses
-from askbuddyx.eval.run import build_cases, score_cases
 from askbuddyx.eval.sandbox import run_program
+from askbuddyx.eval.scoring import score_cases
 
 EARLY = "exited before the checks finished (status 0)"
 FINISHED = sandbox_child.FINISHED_EVENT
@@ -126,11 +127,11 @@ def verdicts():
     problems = load_problems()
     _, he_records = score_responses(
         problems, {HE_TASK: [humaneval_answer(sources[i]) for i in codes]})
-    heldout = [{"instruction": f"Reverse a string ({i})", "output": format_answer("")}
-               for i in codes]
+    heldout = [heldout_case({"instruction": f"Reverse a string ({i})",
+                             "output": format_answer("")}) for i in codes]
     _, fmt_records = score_cases(build_cases(heldout, suites=("format",)),
                                  [format_answer(sources[i]) for i in codes])
-    return {i: (h, f) for i, h, f in zip(codes, he_records, fmt_records)}
+    return {i: (h, f.to_dict()) for i, h, f in zip(codes, he_records, fmt_records)}
 
 
 def test_the_answers_pass_without_a_trick(verdicts):

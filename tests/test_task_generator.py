@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import collections
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -12,11 +11,11 @@ from pathlib import Path
 import pytest
 
 from askbuddyx.data import task_generator
-from askbuddyx.data.task_generator import FAMILY_NAMES, Task, generate_tasks, write_jsonl
+from askbuddyx.data.io import write_jsonl
+from askbuddyx.data.task_generator import FAMILY_NAMES, Task, generate_tasks
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DATASET = REPO_ROOT / "assets" / "datasets" / "code_tasks.jsonl"
-GENERATOR_FILE = REPO_ROOT / "askbuddyx" / "data" / "task_generator.py"
 COUNT, SEED = 2400, 1234
 OUTPUT_FAMILY = "code_output"  # "What is the output of the following code?" records
 
@@ -94,7 +93,7 @@ def test_count_and_edge_cases() -> None:
 
 def test_committed_dataset_is_up_to_date(tasks: list[Task], tmp_path: Path) -> None:
     fresh = tmp_path / "nested" / "dir" / "code_tasks.jsonl"
-    assert write_jsonl(tasks, fresh) == COUNT
+    assert write_jsonl(fresh, (t.record() for t in tasks)) == COUNT
     assert DATASET.is_file(), f"{DATASET} is missing; regenerate it with the module's CLI"
     assert DATASET.read_bytes() == fresh.read_bytes(), (
         "assets/datasets/code_tasks.jsonl is stale; regenerate it with "
@@ -168,34 +167,5 @@ def test_cli_writes_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
     lines = out.read_text(encoding="utf-8").splitlines()
     assert len(lines) == 25
     expected = tmp_path / "expected.jsonl"
-    write_jsonl(generate_tasks(25, 3), expected)
+    write_jsonl(expected, (t.record() for t in generate_tasks(25, 3)))
     assert out.read_bytes() == expected.read_bytes()
-
-
-def _ruff_command() -> list[str] | None:
-    local = Path(sys.executable).parent / "ruff"
-    if local.exists():
-        return [str(local)]
-    found = shutil.which("ruff")
-    if found:
-        return [found]
-    probe = subprocess.run(
-        [sys.executable, "-m", "ruff", "--version"], check=False, capture_output=True
-    )
-    return [sys.executable, "-m", "ruff"] if probe.returncode == 0 else None
-
-
-def test_ruff_is_clean() -> None:
-    ruff = _ruff_command()
-    if ruff is None:
-        pytest.skip("ruff is not installed")
-    pyproject = REPO_ROOT / "pyproject.toml"
-    has_config = pyproject.is_file() and "[tool.ruff" in pyproject.read_text(encoding="utf-8")
-    args = [*ruff, "check", "--no-cache"]
-    if not has_config:
-        args += ["--line-length", "100"]
-    args += [str(GENERATOR_FILE), str(Path(__file__).resolve())]
-    proc = subprocess.run(
-        args, check=False, capture_output=True, text=True, cwd=REPO_ROOT, timeout=60
-    )
-    assert proc.returncode == 0, proc.stdout + proc.stderr

@@ -35,7 +35,7 @@ from pathlib import Path
 
 from askbuddyx.data.io import read_jsonl
 from askbuddyx.data.prepare import pick_curated_holdout
-from askbuddyx.prompting import SYSTEM_PROMPT, user_message
+from askbuddyx.prompting import HEADINGS, SECTION_KEYS, SYSTEM_PROMPT, split_sections, user_message
 
 SPECIAL_TOKENS = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"]
 DEFAULT_SYSTEM = "You are a helpful assistant."
@@ -95,17 +95,10 @@ def code_blocks(output: str) -> list[str]:
 
     An answer without the format comes back whole, as one block.
     """
-    if "### Solution" not in output:
+    if HEADINGS[0] not in output:
         return [output.strip()] if output.strip() else []
-    sections = output.split("### Solution", 1)[1].replace("### Sanity test", "### Usage")
-    blocks = []
-    for section in sections.split("### Usage"):
-        if "```" in section:
-            section = section.split("```", 2)[1]
-            section = section.split("\n", 1)[1] if "\n" in section else ""
-        if section.strip():
-            blocks.append(section.strip())
-    return blocks
+    sections = split_sections(output)
+    return [sections[key].strip() for key in SECTION_KEYS if sections[key].strip()]
 
 
 def base_answer(output: str, is_code: bool = True) -> str:
@@ -116,7 +109,7 @@ def base_answer(output: str, is_code: bool = True) -> str:
     and a check, and never sees the format. Teaching the headings is left to the adapter, as
     with a real base. Prose answers (`is_code` False) stay as they are.
     """
-    if "### Solution" not in output and not is_code:
+    if HEADINGS[0] not in output and not is_code:
         return output
     return "\n\n".join(f"```python\n{block}\n```" for block in code_blocks(output))
 

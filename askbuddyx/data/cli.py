@@ -11,14 +11,23 @@ base tokenizer after the chat template, stratified split, curated mix) and write
     out/training_ready/{train,valid}.jsonl     chats for `mlx_lm lora --data out/training_ready`
     out/data.json, out/data_report.md          the data report (numbers; readable + examples)
 
-then prints the summary. Defaults are the release profile's (curated ratio 0.16).
+then prints the summary. Defaults are the release profile's (curated ratio 0.16); the default
+tokenizer model is the project's embedded tiny model, found from any directory. Errors name the
+flags (`--val-fraction`), and a refused split still writes the data report.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-DEFAULT_BASE_MODEL_DIR = "assets/models/askbuddyx-tiny-qwen2-4bit"
+from askbuddyx.paths import TINY_MODEL, project_path
+
+
+def flag_names(param_keys: dict) -> dict:
+    """PrepareConfig field -> the flag that sets it (val_fraction -> --val-fraction), for the
+    messages; min_val has no flag (1 here) and keeps its name."""
+    return {name: "--" + name.replace("_", "-") if name != "min_val" else key
+            for name, key in param_keys.items()}
 
 
 def input_sources(inputs: list, curated: list) -> list:
@@ -38,7 +47,7 @@ def cmd_prepare(args) -> int:
     from askbuddyx.data.build_text import build_training_text
     from askbuddyx.data.fetch import validate_source
     from askbuddyx.data.io import require_file, write_json
-    from askbuddyx.data.prepare import PrepareConfig, prepare_dataset
+    from askbuddyx.data.prepare import PARAM_KEYS, PrepareConfig, prepare_dataset
     from askbuddyx.errors import AskBuddyXError
     from askbuddyx.models import load_tokenizer
 
@@ -55,7 +64,7 @@ def cmd_prepare(args) -> int:
         curated_ratio=args.curated_ratio, curated_holdout=holdout,
         max_bad_fraction=args.max_bad_fraction, near_dup_threshold=args.near_dup_threshold,
         max_seq_length=args.max_seq_length, overlong=args.overlong,
-        min_answer_chars=args.min_answer_chars,
+        min_answer_chars=args.min_answer_chars, names=flag_names(PARAM_KEYS),
     )
     config.check()
     out = Path(args.output_dir)
@@ -78,8 +87,9 @@ def register(sub) -> None:
     p.add_argument("--curated", action="append", default=[], metavar="FILE",
                    help="JSONL of curated runnable-first examples (mixed in, part held out)")
     p.add_argument("--output-dir", required=True, metavar="DIR")
-    p.add_argument("--model", default=DEFAULT_BASE_MODEL_DIR,
-                   help="base model whose tokenizer and chat template measure lengths")
+    p.add_argument("--model", default=str(project_path(TINY_MODEL)),
+                   help="base model whose tokenizer and chat template measure lengths "
+                   "(default: the project's embedded tiny model)")
     p.add_argument("--max-seq-length", type=int, default=2048)
     p.add_argument("--overlong", choices=("truncate", "drop"), default="truncate")
     p.add_argument("--near-dup-threshold", type=float, default=0.9)

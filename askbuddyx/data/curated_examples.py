@@ -15,11 +15,12 @@ Regenerate the committed dataset after editing this file::
 
 from __future__ import annotations
 
-import json
 import re
 import sys
 import textwrap
-from pathlib import Path
+
+from askbuddyx.data.io import write_jsonl
+from askbuddyx.prompting import HEADINGS
 
 CATEGORIES = (
     "strings",
@@ -37,15 +38,10 @@ CATEGORIES = (
 )
 EXPLAIN_CATEGORY = "explain"
 
-SECTION_HEADINGS = {
-    "solution": "### Solution",
-    "usage": "### Usage",
-    "sanity_test": "### Sanity test",
-}
+SECTION_HEADINGS = dict(zip(("solution", "usage", "sanity_test"), HEADINGS))
 
 _FENCE_OPEN = "```python"
 _FENCE_CLOSE = "```"
-_BLOCK_RE = re.compile(r"^```python\n(.*?)\n```$", re.DOTALL | re.MULTILINE)
 
 
 def _block(code: str) -> str:
@@ -3133,59 +3129,6 @@ def runnable_examples() -> list[dict[str, str]]:
     return [record for record in CURATED_EXAMPLES if record["category"] != EXPLAIN_CATEGORY]
 
 
-def split_sections(output: str) -> dict[str, str]:
-    """Extract the code of each section of a runnable-first answer.
-
-    Args:
-        output: The assistant answer with "### Solution", "### Usage" and
-            "### Sanity test" headings, each followed by one fenced python block.
-
-    Returns:
-        A dict with keys "solution", "usage" and "sanity_test" holding the code inside
-        each fenced block (without the fences).
-
-    Raises:
-        ValueError: If a heading is missing, repeated or out of order, or a section has
-            no fenced python block.
-    """
-    lines = output.split("\n")
-    positions = []
-    for heading in SECTION_HEADINGS.values():
-        found = [index for index, line in enumerate(lines) if line.strip() == heading]
-        if len(found) != 1:
-            raise ValueError(f"expected heading {heading!r} exactly once, found {len(found)}")
-        positions.append(found[0])
-    if positions != sorted(positions):
-        raise ValueError("headings out of order; expected Solution, Usage, Sanity test")
-
-    sections = {}
-    bounds = [*positions, len(lines)]
-    for (key, heading), start, end in zip(SECTION_HEADINGS.items(), bounds, bounds[1:]):
-        body = "\n".join(lines[start + 1 : end])
-        match = _BLOCK_RE.search(body)
-        if match is None:
-            raise ValueError(f"no ```python block under {heading!r}")
-        sections[key] = match.group(1)
-    return sections
-
-
-def write_jsonl(path: str | Path) -> int:
-    """Write every curated record to ``path`` as JSON Lines.
-
-    Args:
-        path: Destination file; parent directories are created if needed.
-
-    Returns:
-        The number of records written.
-    """
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with target.open("w", encoding="utf-8", newline="\n") as handle:
-        for record in CURATED_EXAMPLES:
-            handle.write(json.dumps(record, ensure_ascii=False, sort_keys=False) + "\n")
-    return len(CURATED_EXAMPLES)
-
-
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry point: write the dataset to the path given as the first argument."""
     args = sys.argv[1:] if argv is None else argv
@@ -3195,7 +3138,7 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
-    count = write_jsonl(args[0])
+    count = write_jsonl(args[0], CURATED_EXAMPLES)
     print(f"wrote {count} examples to {args[0]}")
     return 0
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 import random
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from askbuddyx.data.dedupe import drop_exact, drop_near
@@ -34,6 +34,15 @@ from askbuddyx.data.report import Findings, build_metrics, has_code, redaction_s
 from askbuddyx.errors import AskBuddyXError
 
 RECORD_KEYS = ("instruction", "input", "output", "source", "curated")
+# How messages name each setting: its params.yaml key (the DVC stage). `askbuddyx prepare`
+# passes its flags instead (PrepareConfig.names), so a hint names what the user typed.
+PARAM_KEYS = {
+    "seed": "data.seed", "val_fraction": "data.val_fraction", "min_val": "data.min_val",
+    "curated_ratio": "data.curated_ratio", "curated_holdout": "data.curated_holdout",
+    "max_bad_fraction": "data.max_bad_fraction", "near_dup_threshold": "data.near_dup_threshold",
+    "max_seq_length": "train.max_seq_length", "overlong": "data.overlong",
+    "min_answer_chars": "data.min_answer_chars",
+}
 
 
 @dataclass
@@ -41,6 +50,7 @@ class PrepareConfig:
     """The prepare parameters (`data.*` and `train.max_seq_length` in params.yaml).
 
     The defaults are the release profile's: the embedded profile overrides curated_ratio.
+    `names` maps each setting to how error messages name it (default: PARAM_KEYS).
     """
 
     seed: int = 42
@@ -53,26 +63,29 @@ class PrepareConfig:
     max_seq_length: int = 2048
     overlong: str = "truncate"
     min_answer_chars: int = 20
+    names: dict = field(default_factory=lambda: dict(PARAM_KEYS), repr=False, compare=False)
 
     def check(self) -> None:
+        n = self.names
         if not 0 < self.val_fraction < 1:
             raise AskBuddyXError(
-                f"data.val_fraction must be between 0 and 1, got {self.val_fraction}.")
+                f"{n['val_fraction']} must be between 0 and 1, got {self.val_fraction}.")
         if not 0 <= self.curated_ratio < 1:
-            raise AskBuddyXError(f"data.curated_ratio must be in [0, 1), got {self.curated_ratio}.")
+            raise AskBuddyXError(
+                f"{n['curated_ratio']} must be in [0, 1), got {self.curated_ratio}.")
         if not 0 <= self.max_bad_fraction <= 1:
             raise AskBuddyXError(
-                f"data.max_bad_fraction must be in [0, 1], got {self.max_bad_fraction}.")
+                f"{n['max_bad_fraction']} must be in [0, 1], got {self.max_bad_fraction}.")
         if not 0 < self.near_dup_threshold <= 1:
             raise AskBuddyXError(
-                f"data.near_dup_threshold must be in (0, 1], got {self.near_dup_threshold}.",
+                f"{n['near_dup_threshold']} must be in (0, 1], got {self.near_dup_threshold}.",
                 hint="1.0 drops only prompts with identical 5-grams; 0.9 is the default.")
         if self.overlong not in OVERLONG_ACTIONS:
             raise AskBuddyXError(
-                f"data.overlong must be one of {OVERLONG_ACTIONS}, got {self.overlong!r}.")
+                f"{n['overlong']} must be one of {OVERLONG_ACTIONS}, got {self.overlong!r}.")
         if self.max_seq_length < 16:
             raise AskBuddyXError(
-                f"train.max_seq_length must be at least 16, got {self.max_seq_length}.")
+                f"{n['max_seq_length']} must be at least 16, got {self.max_seq_length}.")
 
 
 def source_paths(sources: list, raw_dir: str | Path | None) -> list:
@@ -97,7 +110,7 @@ def source_paths(sources: list, raw_dir: str | Path | None) -> list:
 
 
 def load_sources(sources: list, raw_dir: str | Path | None, max_bad_fraction: float,
-                 findings: Findings) -> list:
+                 findings: Findings, names: dict = PARAM_KEYS) -> list:
     """Read, detect and normalize every source; curated sources first (they win dedupe)."""
     ordered = sorted(sources, key=lambda s: not s.get("curated", False))
     records = []
@@ -113,8 +126,8 @@ def load_sources(sources: list, raw_dir: str | Path | None, max_bad_fraction: fl
             first = "; ".join(f"{b.path}:{b.line} {b.reason}" for b in result.bad_lines[:3])
             raise AskBuddyXError(
                 f"{len(result.bad_lines)} of {result.lines} lines of {shown} are malformed "
-                f"(more than data.max_bad_fraction={max_bad_fraction}). First: {first}",
-                hint="Fix the file, or raise data.max_bad_fraction to accept the loss.",
+                f"(more than {names['max_bad_fraction']}={max_bad_fraction}). First: {first}",
+                hint=f"Fix the file, or raise {names['max_bad_fraction']} to accept the loss.",
             )
         curated = bool(source.get("curated", False))
         for _line, r in result.records:
@@ -155,26 +168,28 @@ def _draw_holdout(curated: list, rng: random.Random, count: int) -> list:
     return curated[:count]
 
 
-def stratified_split(records: list, val_fraction: float, seed: int, curated_holdout: int):
+def stratified_split(records: list, val_fraction: float, seed: int, curated_holdout: int,
+                     names: dict = PARAM_KEYS):
     """Seeded split into (train, val, heldout), stratified by source.
 
     `heldout`: `curated_holdout` curated records (after a seeded shuffle); never trained on,
     they measure format compliance on prompts the adapter never saw. Every source then gives
     `round(n * val_fraction)` of its records to val, so each source (curated included) is in
     both splits in proportion. Each source is shuffled with its own seed, so adding a source
-    does not reshuffle the others.
+    does not reshuffle the others. `names`: how messages name the settings.
     """
     if not 0 < val_fraction < 1:
-        raise AskBuddyXError(f"data.val_fraction must be between 0 and 1, got {val_fraction}.")
+        raise AskBuddyXError(
+            f"{names['val_fraction']} must be between 0 and 1, got {val_fraction}.")
     groups: dict = {}
     for record in records:
         groups.setdefault(record["source"], []).append(record)
     curated = [r for r in records if r["curated"]]
     if curated_holdout > len(curated) // 2:
         raise AskBuddyXError(
-            f"data.curated_holdout={curated_holdout} would hold out more than half of the "
-            f"{len(curated)} curated examples.",
-            hint="Lower data.curated_holdout (0 when no source is curated).",
+            f"{names['curated_holdout']}={curated_holdout} would hold out more than half of "
+            f"the {len(curated)} curated examples.",
+            hint=f"Lower {names['curated_holdout']} (0 when no source is curated).",
         )
     # The draw of pick_curated_holdout (which the base model's build uses); the same
     # generator goes on to shuffle train and val below.
@@ -191,7 +206,8 @@ def stratified_split(records: list, val_fraction: float, seed: int, curated_hold
     if not val or not train:
         raise AskBuddyXError(
             f"Only {len(train) + len(val)} records after cleaning: too few to split with "
-            f"data.val_fraction={val_fraction}.", hint="Add data or raise data.val_fraction.")
+            f"{names['val_fraction']}={val_fraction}.",
+            hint=f"Add data or raise {names['val_fraction']}.")
     rng.shuffle(train)
     rng.shuffle(val)
     return train, val, heldout
@@ -267,21 +283,31 @@ def prepare_dataset(raw_dir: str | Path | None, out_dir: str | Path, sources: li
     for source in sources:
         findings.source(source["name"])  # every source gets a row, in params order
 
-    records = load_sources(sources, raw_dir, config.max_bad_fraction, findings)
+    records = load_sources(sources, raw_dir, config.max_bad_fraction, findings, config.names)
     for b in findings.bad_lines:
         print(f"warning: skipped {b.path}:{b.line}: {b.reason}")
     records = redact_all(records, findings)
     records, exact = drop_exact(records)
     records, near = drop_near(records, config.near_dup_threshold)
     findings.add_duplicates(exact + near)
-    if not records:
-        raise AskBuddyXError("No usable records left after cleaning.",
-                             hint="Check data.sources and the report of malformed lines.")
-    records, lengths = fit_records(records, tokenizer, config.max_seq_length, config.overlong)
-    findings.add_lengths(lengths, records, config.min_answer_chars)
-
-    train, val, heldout = stratified_split(records, config.val_fraction, config.seed,
-                                           config.curated_holdout)
+    if records:
+        records, lengths = fit_records(records, tokenizer, config.max_seq_length,
+                                       config.overlong)
+        findings.add_lengths(lengths, records, config.min_answer_chars)
+    try:
+        if not records:
+            raise AskBuddyXError("No usable records left after cleaning.",
+                                 hint="Check the sources and the malformed lines.")
+        train, val, heldout = stratified_split(records, config.val_fraction, config.seed,
+                                               config.curated_holdout, config.names)
+    except AskBuddyXError as exc:
+        # Refused: the report still shows what cleaning kept and dropped, and why.
+        if report_path is None:
+            raise
+        write_report(report_path, build_metrics(findings, records, [], [], [], 0,
+                                                code_share(records)), findings, config)
+        raise AskBuddyXError(exc.message, hint=f"{exc.hint} The data report: {report_path}.") \
+            from exc
     if len(val) < config.min_val:
         print(f"warning: validation set has only {len(val)} examples (< {config.min_val}).")
     for split_name, rows in (("train", train), ("val", val), ("heldout", heldout)):
@@ -297,16 +323,26 @@ def prepare_dataset(raw_dir: str | Path | None, out_dir: str | Path, sources: li
     write_jsonl(out_dir / "val.jsonl", (_public(r) for r in val))
     write_jsonl(out_dir / "heldout.jsonl", (_public(r) for r in heldout))
 
-    metrics = build_metrics(findings, records, train, val, heldout, copies,
-                            code_share=sum(has_code(r["output"]) for r in records) / len(records))
+    metrics = build_metrics(findings, records, train, val, heldout, copies, code_share(records))
     if report_path is not None:
-        from askbuddyx.data.report import render_markdown
-
-        path = Path(report_path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(render_markdown(metrics, findings, config), encoding="utf-8")
+        write_report(report_path, metrics, findings, config)
     print(summary_line(metrics))
     return metrics
+
+
+def code_share(records: list) -> float:
+    """Share of the records whose answer has code (0.0 for none)."""
+    return sum(has_code(r["output"]) for r in records) / len(records) if records else 0.0
+
+
+def write_report(path: str | Path, metrics: dict, findings: Findings,
+                 config: PrepareConfig) -> None:
+    """The readable markdown data report."""
+    from askbuddyx.data.report import render_markdown
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(render_markdown(metrics, findings, config), encoding="utf-8")
 
 
 def summary_line(m: dict) -> str:

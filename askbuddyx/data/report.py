@@ -127,7 +127,8 @@ def build_metrics(findings: Findings, records: list, train: list, val: list, hel
         "val": len(val),
         "heldout_curated": len(heldout),
         "curated_copies_added": copies,
-        "curated_share_of_train": round(sum(r["curated"] for r in train) / len(train), 4),
+        "curated_share_of_train": (round(sum(r["curated"] for r in train) / len(train), 4)
+                                   if train else 0.0),
     }
 
 

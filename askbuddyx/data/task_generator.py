@@ -28,14 +28,14 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
 import math
 import random
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TypeVar
+
+from askbuddyx.data.io import write_jsonl
 
 __all__ = [
     "FAMILY_NAMES",
@@ -55,6 +55,10 @@ class Task:
     output: str
     check: str
     family: str
+
+    def record(self) -> dict:
+        """The code-alpaca record written to JSONL; ``check`` and ``family`` stay out."""
+        return {"instruction": self.instruction, "input": self.input, "output": self.output}
 
 
 FamilyFn = Callable[[random.Random], Task]
@@ -3492,20 +3496,6 @@ def generate_tasks(count: int, seed: int) -> list[Task]:
     return tasks
 
 
-def write_jsonl(tasks: Sequence[Task], path: str | Path) -> int:
-    """Write ``tasks`` as code-alpaca JSONL (instruction, input, output); return the count.
-
-    The ``check`` code and the family name are deliberately not written.
-    """
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with target.open("w", encoding="utf-8", newline="\n") as fh:
-        for task in tasks:
-            record = {"instruction": task.instruction, "input": task.input, "output": task.output}
-            fh.write(json.dumps(record, ensure_ascii=False) + "\n")
-    return len(tasks)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m askbuddyx.data.task_generator",
@@ -3518,7 +3508,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.count < 0:
         parser.error("--count must be non-negative")
     tasks = generate_tasks(args.count, args.seed)
-    written = write_jsonl(tasks, args.output)
+    written = write_jsonl(args.output, (task.record() for task in tasks))
     print(f"Wrote {written} records to {args.output}")
     return 0
 

@@ -8,14 +8,11 @@ from __future__ import annotations
 import ast
 import re
 
-from askbuddyx.prompting import HEADINGS, has_runnable_first_format
+from askbuddyx.prompting import HEADINGS, has_runnable_first_format, section_code, split_sections
 
 # Seed 000, section 11.1: at least one of these marks the answer as containing code.
 CODE_INDICATORS = ("def", "class", "import", "function", "=")
 ERROR_MARKERS = ("traceback (most recent call last)", "error:", "i cannot", "i can't")
-FENCE = re.compile(r"```[ \t]*([\w+-]*)[^\n]*\n(.*?)(?:```|\Z)", re.DOTALL)
-PY_LANGS = ("", "python", "py", "python3")
-SECTION_KEYS = ("solution", "usage", "sanity")
 TRIPLE_QUOTED = re.compile(r'(?:"""|\'\'\')(.*?)(?:"""|\'\'\')', re.DOTALL)
 
 
@@ -37,11 +34,8 @@ def extract_code(response: str) -> str:
     Fenced blocks (```python or bare ```) are joined in order. Without fences, the text under
     the runnable-first headings (or the whole answer) is taken as code, minus heading lines.
     """
-    blocks = [body for lang, body in FENCE.findall(response) if lang.lower() in PY_LANGS]
-    if blocks:
-        return "\n".join(b.rstrip() for b in blocks).strip() + "\n"
-    lines = [line for line in response.splitlines() if line.strip() not in HEADINGS]
-    return "\n".join(lines).strip() + "\n"
+    code, _fenced = section_code(response)
+    return code.strip() + "\n"
 
 
 def compile_check(response: str) -> dict:
@@ -55,35 +49,6 @@ def compile_check(response: str) -> dict:
     has_def = bool(re.search(r"^\s*def \w+\(", code, re.MULTILINE))
     return {"compiles": compiles, "has_def": has_def, "passed": compiles and has_def,
             "error": error}
-
-
-def _section_code(text: str) -> tuple[str, bool]:
-    """Python code of a piece of an answer: its fenced blocks, else the text itself."""
-    blocks = [body for lang, body in FENCE.findall(text) if lang.lower() in PY_LANGS]
-    if blocks:
-        return "\n".join(b.rstrip() for b in blocks).strip("\n") + "\n", True
-    lines = [line for line in text.splitlines() if line.strip() not in HEADINGS]
-    code = "\n".join(lines).strip("\n")
-    return (code + "\n") if code.strip() else "", False
-
-
-def split_sections(response: str) -> dict:
-    """Code under each runnable-first heading, plus all the code of the answer.
-
-    Returns a dict: "solution", "usage", "sanity" (code under `### Solution`, `### Usage`,
-    `### Sanity test`; "" when the heading is missing), "all" (every fenced Python block, or
-    the whole answer without heading lines, indentation kept) and "fenced" (whether "all"
-    came from fences).
-    """
-    found = sorted((response.find(h), key) for h, key in zip(HEADINGS, SECTION_KEYS)
-                   if h in response)
-    sections = dict.fromkeys(SECTION_KEYS, "")
-    for i, (pos, key) in enumerate(found):
-        end = found[i + 1][0] if i + 1 < len(found) else len(response)
-        body = response[pos:end].split("\n", 1)[1] if "\n" in response[pos:end] else ""
-        sections[key] = _section_code(body)[0]
-    sections["all"], sections["fenced"] = _section_code(response)
-    return sections
 
 
 def docstrings(code: str) -> list:

@@ -1,65 +1,26 @@
-"""Evaluate a model (base, base + adapter, or any OpenAI-compatible server) on every suite.
+"""Run a model on the evaluation cases: generate (mlx-lm, batched) and score.
 
-Suites (`SUITES`; `build_cases` picks them):
-
-- sanity: seed 000 section 11: the 10 sanity prompts (non-empty, no error, contains code) and
-  the 2 compile-smoke prompts (the code parses and defines a function);
-- format: held-out curated prompts the adapter never trained on. Seed 001's checks per answer
-  (three headings, in order; docstring; Args; Returns; all of them), and execution in the
-  sandbox: Solution + Usage must run (`runnable_rate`), then with the Sanity test appended it
-  must still pass (`sanity_pass_rate`). Held-out explanatory prompts are scored apart
-  (`format_on_explain_rate`, lower is better): the format must not be forced on them;
-- humaneval: the first `humaneval_limit` problems of HumanEval (0: all 164), greedy pass@1,
-  and pass@k (unbiased estimator) over `samples` sampled answers when samples > 1.
+    config = EvalConfig(max_tokens=320, humaneval_limit=20)
+    result = evaluate_model("models/base", None, cases, config)    # None: no adapter
+    result.metrics["format_rate_heldout"], result.records[0].response
+    result.write("outputs/eval_base", "metrics/eval_base.json")
 
 Answers come from an `answer(prompts, temperature, seed)` function: `mlx_answerer` (batched
-through mlx-lm's `batch_generate`) or `askbuddyx.eval.endpoint.endpoint_answerer`.
-Generated code only ever runs in `askbuddyx.eval.sandbox`.
+through mlx-lm's `batch_generate`, split across ranks under `mlx.launch`) or
+`askbuddyx.eval.endpoint.endpoint_answerer`; `askbuddyx.eval.scoring` scores them. The result,
+`ModelEval`, knows its metrics and what produced them (model, adapter, settings).
 """
 
 from __future__ import annotations
 
-from askbuddyx.eval.checks import compile_check, format_check, sanity_check, split_sections
-from askbuddyx.eval.prompts import COMPILE_SMOKE_PROMPTS, SANITY_PROMPTS
-from askbuddyx.eval.sandbox import DEFAULT_LIMITS, Limits, run_programs
-from askbuddyx.prompting import HEADINGS, build_messages, has_runnable_first_format, user_message
+from dataclasses import dataclass, field
+from pathlib import Path
 
-SUITES = ("sanity", "format", "humaneval")
-# format_check key -> rate name, over held-out prompts that ask for code
-FORMAT_RATES = {
-    "passed": "format_rate_heldout",
-    "has_docstring": "format_docstring_rate",
-    "has_args": "format_args_rate",
-    "has_returns": "format_returns_rate",
-    "all_checks": "format_all_checks_rate",
-}
-
-
-def suites_for(name: str) -> tuple:
-    """CLI suite name ("all" or one of SUITES) -> the suites to run."""
-    return SUITES if name == "all" else (name,)
-
-
-def build_cases(heldout: list, suites=SUITES, humaneval_problems=()) -> list:
-    """All evaluation cases: dicts with suite, prompt, and per suite what scoring needs."""
-    from askbuddyx.eval.humaneval import problem_prompt
-
-    cases = []
-    if "sanity" in suites:
-        cases += [{"suite": "sanity", "prompt": p} for p in SANITY_PROMPTS]
-        cases += [{"suite": "compile", "prompt": p} for p in COMPILE_SMOKE_PROMPTS]
-    if "format" in suites:
-        for record in heldout:
-            cases.append({
-                "suite": "format",
-                "prompt": user_message(record["instruction"], record.get("input", "")),
-                "expects_format": has_runnable_first_format(record["output"]),
-                "reference": record["output"],
-            })
-    if "humaneval" in suites:
-        cases += [{"suite": "humaneval", "prompt": problem_prompt(p), "task_id": p["task_id"]}
-                  for p in humaneval_problems]
-    return cases
+from askbuddyx.errors import AskBuddyXError
+from askbuddyx.eval.cases import Case, Record, cases_digest
+from askbuddyx.eval.config import EvalConfig
+from askbuddyx.eval.scoring import score_cases
+from askbuddyx.prompting import HEADINGS, build_messages, has_runnable_first_format
 
 
 def shared_prefix(token_prompts: list) -> list:
@@ -151,121 +112,11 @@ def heading_token_prob(model, tokenizer, prompt: str, reference: str) -> float:
     return sum(probs) / len(probs) if probs else 0.0
 
 
-def expects_format(case: dict) -> bool:
-    """A held-out prompt whose reference answer uses the runnable-first format."""
-    return case["suite"] == "format" and case["expects_format"]
-
-
-def is_explanatory(prompt: str) -> bool:
-    """A seed prompt that asks for an explanation, not code ("Explain Python decorators")."""
-    return prompt.strip().lower().startswith(("explain", "what is", "why "))
-
-
-def share(flags) -> float | None:
-    """Fraction of true flags, rounded to 4 places; None when there are none."""
-    flags = list(flags)
-    return round(sum(flags) / len(flags), 4) if flags else None
-
-
-def execution_programs(response: str) -> tuple[str, str | None]:
-    """(Solution + Usage, Solution + Usage + Sanity test) of an answer; the second is None
-    when the answer has no sanity test. Without headings, all of the answer's code."""
-    sections = split_sections(response)
-    if sections["solution"]:
-        main = sections["solution"] + "\n" + sections["usage"]
-    else:
-        main = sections["all"]
-    sanity = main + "\n" + sections["sanity"] if sections["sanity"].strip() else None
-    return main, sanity
-
-
-def _execute_format_answers(records: list, limits: Limits, workers: int | None) -> None:
-    """Run Solution+Usage, then with the Sanity test, of each held-out code answer."""
-    jobs = []  # (record, key, program)
-    for r in records:
-        if not expects_format(r):
-            continue
-        main, sanity = execution_programs(r["response"])
-        r["runnable"], r["sanity_passed"] = False, False
-        if main.strip():
-            jobs.append((r, "runnable", main))
-        if sanity is not None:
-            jobs.append((r, "sanity_passed", sanity))
-    results = run_programs([p for _, _, p in jobs], limits, workers, progress="execute")
-    for (r, key, _), res in zip(jobs, results):
-        r[key] = res.passed
-        r[f"{key}_status"], r[f"{key}_error"] = res.status, res.error
-
-
-def score_cases(cases: list, answers: list, limits: Limits = DEFAULT_LIMITS,
-                workers: int | None = None, samples: dict | None = None) -> tuple[dict, list]:
-    """Score answers (one per case, greedy); returns (rates, per-case records).
-
-    `samples` maps HumanEval task_id -> list of sampled answers, for pass@k.
-    """
-    from askbuddyx.eval.humaneval import ks_for, load_problems, score_responses
-
-    records = []
-    for case, answer in zip(cases, answers, strict=True):
-        record = {**case, "response": answer}
-        if case["suite"] == "sanity":
-            record["checks"] = sanity_check(answer)
-        elif case["suite"] == "compile":
-            record["checks"] = compile_check(answer)
-        elif case["suite"] == "format":
-            record["checks"] = format_check(answer)
-        if "checks" in record:
-            record["passed"] = record["checks"]["passed"]
-        records.append(record)
-    _execute_format_answers(records, limits, workers)
-
-    heldout_code = [r for r in records if expects_format(r)]
-    # Format checks once per answer to a code prompt (seed prompts that do not just ask for
-    # an explanation, and held-out code prompts).
-    code_checks = [format_check(r["response"]) for r in records
-                   if (r["suite"] in ("sanity", "compile") and not is_explanatory(r["prompt"]))
-                   or expects_format(r)]
-    rates = {
-        "seed_sanity_pass_rate": share(r["passed"] for r in records if r["suite"] == "sanity"),
-        "compile_pass_rate": share(r["passed"] for r in records if r["suite"] == "compile"),
-        **{rate: share(r["checks"][key] for r in heldout_code)
-           for key, rate in FORMAT_RATES.items()},
-        "format_on_explain_rate": share(r["passed"] for r in records
-                                        if r["suite"] == "format" and not r["expects_format"]),
-        # Each heading on its own, over every prompt that asks for code: shows partial
-        # progress (e.g. the adapter opens with "### Solution" but never reaches "### Usage").
-        **{f"{key[4:]}_heading_rate": share(c[key] for c in code_checks)
-           for key in ("has_solution", "has_usage", "has_sanity_test")},
-        "format_rate_all_prompts": share(c["passed"] for c in code_checks),
-        "runnable_rate": share(r["runnable"] for r in heldout_code),
-        "sanity_pass_rate": share(r["sanity_passed"] for r in heldout_code),
-    }
-
-    he_cases = [r for r in records if r["suite"] == "humaneval"]
-    if he_cases:
-        problems = load_problems()
-        greedy, he_records = score_responses(
-            problems, {r["task_id"]: [r["response"]] for r in he_cases}, limits, workers)
-        by_task = {h["task_id"]: h for h in he_records}
-        for r in he_cases:
-            h = by_task[r["task_id"]]
-            r.update(passed=h["passed"], status=h["status"], error=h["error"])
-        rates["humaneval_pass_at_1"] = greedy["pass_at_1"]
-        if samples:
-            sampled, sample_records = score_responses(problems, samples, limits, workers)
-            n = min(len(v) for v in samples.values())
-            for k in ks_for(n):
-                rates[f"humaneval_pass_at_{k}_sampled"] = sampled[f"pass_at_{k}"]
-            records += [{**s, "sampled": True} for s in sample_records]
-    return {k: v for k, v in rates.items() if v is not None}, records
-
-
-def mlx_answerer(model_path: str, adapter_path: str | None, max_tokens: int, batch_size: int,
-                 repetition_penalty: float = 1.0, dequantize: str | bool = "auto"):
+def mlx_answerer(model_path: str, adapter_path: str | None, config: EvalConfig):
     """Load the model (with the adapter if given); returns (answer, model, tokenizer).
 
-    `dequantize` ("auto", True, False; `eval.dequantize`): generate with float32 weights,
-    by default on MLX's CPU backend only, whose quantized matmul does not batch
+    `config.dequantize` ("auto", True, False; `eval.dequantize`): generate with float32
+    weights, by default on MLX's CPU backend only, whose quantized matmul does not batch
     (askbuddyx.models.dequantize_for_generation).
 
     Under `mlx.launch` (`askbuddyx eval run --processes N`, `eval.processes`), every rank
@@ -277,15 +128,16 @@ def mlx_answerer(model_path: str, adapter_path: str | None, max_tokens: int, bat
     from askbuddyx.train.distributed import in_worker, rank
 
     model, tokenizer = load_model(model_path, adapter_path=adapter_path)
-    if wants_float_weights(dequantize):
+    if wants_float_weights(config.dequantize):
         dequantize_for_generation(model)
 
     def answer(prompts: list, temperature: float = 0.0, seed: int = 0) -> list:
         def generate(share: list) -> list:
             # Sampling: each rank its own seed, else ranks would draw the same samples.
             rank_seed = seed + (rank() if temperature > 0 else 0)
-            return generate_answers(model, tokenizer, share, max_tokens, batch_size,
-                                    repetition_penalty, temperature, rank_seed)
+            return generate_answers(model, tokenizer, share, config.max_tokens,
+                                    config.batch_size, config.repetition_penalty,
+                                    temperature, rank_seed)
 
         if not in_worker():
             return generate(prompts)
@@ -294,46 +146,107 @@ def mlx_answerer(model_path: str, adapter_path: str | None, max_tokens: int, bat
     return answer, model, tokenizer
 
 
-def evaluate_answerer(answer, cases: list, samples: int = 1, temperature: float = 0.8,
-                      limits: Limits = DEFAULT_LIMITS, workers: int | None = None,
-                      seed: int = 0, score: bool = True) -> tuple[dict, list]:
-    """Answer every case greedily (one batched call), sample HumanEval `samples` times when
-    samples > 1, then score everything (unless `score` is False: the ranks other than 0 of
-    a distributed run only help generate)."""
-    answers = answer([c["prompt"] for c in cases], 0.0, seed)
+def evaluate_answerer(answer, cases: list[Case], config: EvalConfig, seed: int = 0,
+                      score: bool = True) -> tuple[dict, list[Record]] | None:
+    """Answer every case greedily (one batched call), sample HumanEval `config.samples`
+    times when > 1, then score everything: (rates, records). Returns None when `score` is
+    False: the ranks other than 0 of a distributed run only help generate."""
+    answers = answer([c.prompt for c in cases], 0.0, seed)
     sampled = None
-    he_cases = [c for c in cases if c["suite"] == "humaneval"]
-    if samples > 1 and he_cases:
-        outs = answer([c["prompt"] for c in he_cases for _ in range(samples)], temperature, seed)
-        sampled = {c["task_id"]: outs[i * samples:(i + 1) * samples]
-                   for i, c in enumerate(he_cases)}
+    he_cases = [c for c in cases if c.suite == "humaneval"]
+    n = config.samples
+    if n > 1 and he_cases:
+        outs = answer([c.prompt for c in he_cases for _ in range(n)], config.temperature, seed)
+        sampled = {c.task_id: outs[i * n:(i + 1) * n] for i, c in enumerate(he_cases)}
     if not score:
-        return {}, []
-    return score_cases(cases, answers, limits, workers, sampled)
+        return None
+    return score_cases(cases, answers, config.limits, config.workers, sampled)
 
 
-def evaluate_model(model_path: str, adapter_path: str | None, cases: list, max_tokens: int,
-                   batch_size: int, repetition_penalty: float = 1.0, samples: int = 1,
-                   temperature: float = 0.8, limits: Limits = DEFAULT_LIMITS,
-                   workers: int | None = None, score: bool = True,
-                   dequantize: str | bool = "auto") -> tuple[dict, list]:
-    """Evaluate base (+ adapter) with mlx-lm on `cases`; adds the teacher-forced heading
-    probability on held-out code prompts. `score` False: generate only (see
-    evaluate_answerer)."""
-    answer, model, tokenizer = mlx_answerer(model_path, adapter_path, max_tokens, batch_size,
-                                            repetition_penalty, dequantize)
-    rates, records = evaluate_answerer(answer, cases, samples, temperature, limits, workers,
-                                       score=score)
-    fmt = [c for c in cases if expects_format(c)]
-    if fmt and score:
-        rates["heading_token_prob_heldout"] = round(sum(
-            heading_token_prob(model, tokenizer, c["prompt"], c["reference"]) for c in fmt)
+def run_settings(config: EvalConfig, cases: list[Case]) -> dict:
+    """What an evaluation ran under: the config and which cases (counts and a digest)."""
+    return {**config.recorded(),
+            "heldout_code_prompts": sum(c.heldout_code for c in cases),
+            "heldout_explain_prompts": sum(c.heldout_explain for c in cases),
+            "humaneval_problems": sum(c.suite == "humaneval" for c in cases),
+            "cases_digest": cases_digest(cases)}
+
+
+@dataclass
+class ModelEval:
+    """One model's evaluation: what ran, its metrics, and every record.
+
+    Attributes:
+        model: The base model (folder or hub id).
+        adapter: The LoRA adapter folder; None for the base model alone.
+        metrics: The rates (askbuddyx.eval.scoring) and heading_token_prob_heldout.
+        settings: What they were measured under (`run_settings`): a base and an adapter
+            are compared only when theirs are equal.
+        records: One per answer; empty when read back from a metrics file.
+    """
+
+    model: str
+    adapter: str | None
+    metrics: dict
+    settings: dict
+    records: list[Record] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return "adapter" if self.adapter else "base"
+
+    def to_json(self) -> dict:
+        """metrics/eval_<name>.json: {name: metrics, model, adapter (if any), settings}."""
+        out = {self.name: self.metrics, "model": self.model, "settings": self.settings}
+        if self.adapter:
+            out["adapter_path"] = self.adapter
+        return out
+
+    def write(self, out_dir: str | Path, metrics_path: str | Path) -> None:
+        """`out_dir/<name>_responses.jsonl` (one record a line) and the metrics JSON."""
+        from askbuddyx.data.io import write_json, write_jsonl
+
+        write_jsonl(Path(out_dir) / f"{self.name}_responses.jsonl",
+                    (r.to_dict() for r in self.records))
+        write_json(metrics_path, self.to_json())
+
+    @classmethod
+    def read_base(cls, metrics_path: str | Path) -> ModelEval:
+        """The base model's evaluation from the metrics file `write` made (no records)."""
+        import json
+
+        from askbuddyx.data.io import require_file
+
+        path = require_file(metrics_path, "Base model evaluation",
+                            "Run `dvc repro evaluate_base` first.")
+        data = json.loads(path.read_text())
+        if not {"base", "model", "settings"} <= set(data):
+            raise AskBuddyXError(f"{path} is not a base evaluation (needs base, model and "
+                                 f"settings; has {', '.join(sorted(data))}).",
+                                 hint="Rerun it: `dvc repro evaluate_base`.")
+        return cls(data["model"], None, data["base"], data["settings"])
+
+    def summary(self) -> str:
+        return "\n".join(f"{key:>30}: {value}" for key, value in self.metrics.items())
+
+
+def evaluate_model(model_path: str, adapter_path: str | None, cases: list[Case],
+                   config: EvalConfig, score: bool = True) -> ModelEval | None:
+    """Evaluate the base model (+ adapter) with mlx-lm on `cases`.
+
+    Adds the teacher-forced heading probability over the held-out code prompts whose
+    reference answer has the format. `score` False (ranks other than 0 of a distributed
+    run): generate only, return None.
+    """
+    answer, model, tokenizer = mlx_answerer(model_path, adapter_path, config)
+    scored = evaluate_answerer(answer, cases, config, score=score)
+    if scored is None:
+        return None
+    metrics, records = scored
+    fmt = [c for c in cases if c.heldout_code and has_runnable_first_format(c.reference)]
+    if fmt:
+        metrics["heading_token_prob_heldout"] = round(sum(
+            heading_token_prob(model, tokenizer, c.prompt, c.reference) for c in fmt)
             / len(fmt), 4)
-    return rates, records
-
-
-def compare(base: dict, adapter: dict) -> dict:
-    """metrics/eval.json layout: base, adapter, and adapter - base for each rate."""
-    delta = {k: round(adapter[k] - base[k], 4) for k in base
-             if base[k] is not None and adapter.get(k) is not None}
-    return {"base": base, "adapter": adapter, "delta": delta}
+    return ModelEval(str(model_path), str(adapter_path) if adapter_path else None, metrics,
+                     run_settings(config, cases), records)

@@ -5,8 +5,9 @@
       LICENSE-THIRD-PARTY.md                                     (from the repository)
       MODEL_CARD.md  README.md                 (generated from run_meta.json and eval metrics)
 
-The finished bundle is scanned for secrets (askbuddyx.publish.publish.scan_for_secrets)
-before anything can leave the machine.
+The finished bundle is checked complete (`verify_bundle`) and scanned for secrets
+(`assert_no_secrets`, the data stages' redaction patterns) before anything can leave the
+machine; `askbuddyx.publish.publish` repeats both checks before an upload.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ import json
 import shutil
 from pathlib import Path
 
+from askbuddyx.data.kept_detector import detector_session
+from askbuddyx.data.redact import redact_secrets
 from askbuddyx.errors import AskBuddyXError
 from askbuddyx.publish.model_card import DISCLAIMER, front_matter, render_model_card
 
@@ -103,8 +106,6 @@ def make_bundle(adapter_dir: str | Path, docs_dir: str | Path, output_dir: str |
     (output_dir / "MODEL_CARD.md").write_text(
         render_model_card(run_meta, eval_metrics, repo_id, base_model))
     verify_bundle(output_dir)
-    from askbuddyx.publish.publish import assert_no_secrets
-
     assert_no_secrets(output_dir)
     return output_dir
 
@@ -124,3 +125,30 @@ def verify_bundle(bundle_dir: str | Path) -> None:
     if problems:
         raise AskBuddyXError(f"Bundle {bundle_dir} is incomplete: {'; '.join(problems)}",
                              hint="Rebuild it with `make bundle`.")
+
+
+def scan_for_secrets(folder: str | Path) -> list[str]:
+    """'file: detector' for every kind of secret found in any file under `folder`.
+
+    The same detectors as the data stages' redaction (askbuddyx.data.redact: our rules, Hugging
+    Face tokens included, then detect-secrets' plugins).
+    """
+    found = []
+    with detector_session():
+        for path in sorted(Path(folder).rglob("*")):
+            if not path.is_file():
+                continue
+            text = path.read_bytes().decode("latin-1")  # binary-safe: every byte maps to a char
+            _, counts = redact_secrets(text)
+            found += [f"{path.relative_to(folder)}: {name}" for name in sorted(counts)]
+    return found
+
+
+def assert_no_secrets(folder: str | Path) -> None:
+    found = scan_for_secrets(folder)
+    if found:
+        raise AskBuddyXError(
+            f"Refusing to let {folder} leave the machine: it contains secrets "
+            f"({'; '.join(found)}).",
+            hint="Remove them from the source files (adapter folder, MODEL_CARD.md, docs) and "
+            "rebuild the bundle with `make bundle`.")

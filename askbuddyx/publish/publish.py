@@ -13,8 +13,11 @@ Order of checks, each with a clear error:
    before the first publication it is absent, and the command says so: "no earlier publication");
 4. a token: `HF_TOKEN` in the environment, then `HF_TOKEN` in `.env`, then `hf auth login`'s.
 
-Then `create_repo(exist_ok=True)` and `upload_folder`, retried with exponential backoff on
-network errors and 5xx/429 answers. The token is never printed or logged.
+Then `create_repo(exist_ok=True)` and `upload_folder`, each retried by tenacity with
+exponential backoff (1, 2, 4, ... s) on transport errors and 429/5xx answers; other answers
+(401/403: log in) fail at once. huggingface_hub retries each request of the upload itself
+(`http_backoff`), not `create_repo`: ours covers that call and outages that outlast its
+backoff. The token is never printed or logged.
 """
 
 from __future__ import annotations
@@ -23,44 +26,16 @@ import datetime as dt
 import json
 import os
 import re
-import time
 from pathlib import Path
 
-from askbuddyx.data.kept_detector import detector_session
-from askbuddyx.data.redact import redact_secrets
+from askbuddyx.data.io import write_json
 from askbuddyx.errors import AskBuddyXError
+from askbuddyx.publish.bundle import assert_no_secrets, verify_bundle
 
 # Metrics where lower is better; every other numeric metric is "higher is better".
 LOWER_IS_BETTER = re.compile(r"(loss|perplexity|latency|seconds)", re.IGNORECASE)
 LOGIN_HINT = "Run `hf auth login` (or set HF_TOKEN in the environment or in .env)."
 RETRY_STATUS = {429, 500, 502, 503, 504}
-
-
-def scan_for_secrets(folder: str | Path) -> list[str]:
-    """'file: detector' for every kind of secret found in any file under `folder`.
-
-    The same detectors as the data stages' redaction (askbuddyx.data.redact: our rules, Hugging
-    Face tokens included, then detect-secrets' plugins).
-    """
-    found = []
-    with detector_session():
-        for path in sorted(Path(folder).rglob("*")):
-            if not path.is_file():
-                continue
-            text = path.read_bytes().decode("latin-1")  # binary-safe: every byte maps to a char
-            _, counts = redact_secrets(text)
-            found += [f"{path.relative_to(folder)}: {name}" for name in sorted(counts)]
-    return found
-
-
-def assert_no_secrets(folder: str | Path) -> None:
-    found = scan_for_secrets(folder)
-    if found:
-        raise AskBuddyXError(
-            f"Refusing to let {folder} leave the machine: it contains secrets "
-            f"({'; '.join(found)}).",
-            hint="Remove them from the source files (adapter folder, MODEL_CARD.md, docs) and "
-            "rebuild the bundle with `make bundle`.")
 
 
 def bundle_files(bundle_dir: str | Path) -> list[str]:
@@ -124,63 +99,67 @@ def read_json(path: str | Path) -> dict | None:
 
 
 def resolve_token(env_file: str | Path = ".env") -> str | None:
-    """HF_TOKEN from the environment, then from .env, then the `hf auth login` token."""
-    if os.environ.get("HF_TOKEN"):
-        return os.environ["HF_TOKEN"]
-    env_file = Path(env_file)
-    if env_file.is_file():
-        for line in env_file.read_text().splitlines():
-            key, sep, value = line.strip().partition("=")
-            if sep and key.strip() == "HF_TOKEN" and value.strip():
-                return value.strip().strip("'\"")
+    """HF_TOKEN from the environment, then from `env_file` (python-dotenv), then the token
+    `hf auth login` stored (huggingface_hub.get_token)."""
+    from dotenv import dotenv_values
     from huggingface_hub import get_token
 
-    return get_token()
+    return os.environ.get("HF_TOKEN") or dotenv_values(env_file).get("HF_TOKEN") or get_token()
 
 
-def _status(exc: Exception) -> int | None:
+def _status(exc: BaseException) -> int | None:
     response = getattr(exc, "response", None)
     return getattr(response, "status_code", None)
 
 
-def with_retries(fn, what: str, retries: int = 5, base_delay: float = 1.0, sleep=None):
-    """Call fn(); on network errors and 429/5xx answers wait 1, 2, 4, ... s and try again.
+def _transport_errors() -> tuple:
+    """Connection refused or reset, DNS, timeouts: from the HTTP client huggingface_hub
+    uses (`huggingface_hub.utils.httpx`, whichever httpx it is) and from sockets."""
+    from huggingface_hub.utils import httpx
 
-    Auth failures (401/403) are not retried: they become an error that says to log in.
-    """
+    return (httpx.TransportError, ConnectionError, TimeoutError)
+
+
+def _retryable(exc: BaseException) -> bool:
     from huggingface_hub.errors import HfHubHTTPError
 
-    for attempt in range(retries + 1):
-        try:
-            return fn()
-        except HfHubHTTPError as exc:
-            status = _status(exc)
-            if status in (401, 403):
-                raise AskBuddyXError(
-                    f"The hub refused the credentials while trying to {what} "
-                    f"(HTTP {status}).", hint=LOGIN_HINT) from exc
-            if status not in RETRY_STATUS or attempt == retries:
-                raise AskBuddyXError(f"Could not {what}: HTTP {status} "
-                                     f"({str(exc).splitlines()[0]}).",
-                                     hint="Check the repo id, your quota and permissions.") \
-                    from exc
-            reason = f"HTTP {status}"
-        except OSError as exc:  # connection refused/reset, DNS, timeouts (httpx errors too)
-            if attempt == retries:
-                raise AskBuddyXError(f"Could not {what}: network error after {retries + 1} "
-                                     f"attempts ({type(exc).__name__}).",
-                                     hint="Check the network (or HF_ENDPOINT) and retry.") \
-                    from exc
-            reason = type(exc).__name__
-        except Exception as exc:  # noqa: BLE001 - httpx transport errors are not OSErrors
-            if type(exc).__module__.split(".")[0] != "httpx" or attempt == retries:
-                raise
-            reason = type(exc).__name__
-        delay = base_delay * 2 ** attempt
-        print(f"{what}: {reason}; retrying in {delay:.0f} s "
-              f"(attempt {attempt + 2} of {retries + 1})", flush=True)
-        (sleep or time.sleep)(delay)
-    raise AssertionError("unreachable")
+    if isinstance(exc, HfHubHTTPError):
+        return _status(exc) in RETRY_STATUS
+    return isinstance(exc, _transport_errors())
+
+
+def with_retries(fn, what: str, retries: int = 5, base_delay: float = 1.0):
+    """Call fn(); on transport errors and 429/5xx answers wait base_delay x 1, 2, 4, ... s
+    and try again, `retries` times at most. Failures become an AskBuddyXError that says what
+    failed; auth failures (401/403) are not retried and say to log in."""
+    from huggingface_hub.errors import HfHubHTTPError
+    from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential
+
+    attempts = retries + 1
+
+    def announce(state) -> None:
+        exc = state.outcome.exception()
+        reason = f"HTTP {_status(exc)}" if isinstance(exc, HfHubHTTPError) else \
+            type(exc).__name__
+        print(f"{what}: {reason}; retrying in {state.next_action.sleep:.0f} s "
+              f"(attempt {state.attempt_number + 1} of {attempts})", flush=True)
+
+    retrying = Retrying(retry=retry_if_exception(_retryable), stop=stop_after_attempt(attempts),
+                        wait=wait_exponential(multiplier=base_delay), before_sleep=announce,
+                        reraise=True)
+    try:
+        return retrying(fn)
+    except HfHubHTTPError as exc:
+        status = _status(exc)
+        if status in (401, 403):
+            raise AskBuddyXError(f"The hub refused the credentials while trying to {what} "
+                                 f"(HTTP {status}).", hint=LOGIN_HINT) from exc
+        raise AskBuddyXError(f"Could not {what}: HTTP {status} ({str(exc).splitlines()[0]}).",
+                             hint="Check the repo id, your quota and permissions.") from exc
+    except _transport_errors() as exc:
+        raise AskBuddyXError(f"Could not {what}: network error after {attempts} attempts "
+                             f"({type(exc).__name__}).",
+                             hint="Check the network (or HF_ENDPOINT) and retry.") from exc
 
 
 def publish_bundle(bundle_dir: str | Path, repo_id: str, eval_path: str | Path,
@@ -198,8 +177,6 @@ def publish_bundle(bundle_dir: str | Path, repo_id: str, eval_path: str | Path,
         force: A reason to publish despite a failed gate or a regression (recorded).
         endpoint: Hub URL; default HF_ENDPOINT or huggingface.co.
     """
-    from askbuddyx.publish.bundle import verify_bundle
-
     bundle_dir = Path(bundle_dir)
     if not bundle_dir.is_dir():
         raise AskBuddyXError(f"No bundle at {bundle_dir}.", hint="Build it with `make bundle`.")
@@ -241,6 +218,5 @@ def publish_bundle(bundle_dir: str | Path, repo_id: str, eval_path: str | Path,
               "published_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
               "metrics": {k: eval_metrics[k] for k in ("adapter", "base", "gate_passed")
                           if eval_metrics and k in eval_metrics}}
-    Path(published_path).parent.mkdir(parents=True, exist_ok=True)
-    Path(published_path).write_text(json.dumps(record, indent=2, sort_keys=True) + "\n")
+    write_json(published_path, record)
     return dict(plan, url=str(url), commit=record["commit"])
