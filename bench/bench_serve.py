@@ -22,7 +22,8 @@ of short requests: about 20 s of the run.
 
 Both servers get the same environment (OpenBLAS preloaded when available, as `askbuddyx`
 does); ours generates with float32 weights on MLX's CPU backend (`serve.dequantize: auto`),
-mlx_lm.server with the model's 4-bit ones, so `vs mlx_lm.server` includes that choice. Numbers depend on the machine and on whatever else runs on it: run it on a quiet one.
+mlx_lm.server with the model's 4-bit ones, so `vs mlx_lm.server` includes that choice.
+Numbers depend on the machine and on whatever else runs on it: run it on a quiet one.
 """
 
 from __future__ import annotations
