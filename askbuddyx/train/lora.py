@@ -39,7 +39,6 @@ import mlx.core as mx
 import mlx.optimizers as optim
 from mlx.utils import tree_flatten
 from mlx_lm.cli_ui import make_console, print_lora_run_header
-from mlx_lm.lora import CONFIG_DEFAULTS
 from mlx_lm.tuner.datasets import CacheDataset, load_dataset
 from mlx_lm.tuner.trainer import TrainingArgs, evaluate, train
 from mlx_lm.tuner.utils import build_schedule, linear_to_lora_layers, print_trainable_parameters
@@ -72,6 +71,10 @@ def lr_schedule_config(hp: Hyperparameters) -> dict | None:
 
 def mlx_lm_args(model: str, data_dir, adapter_dir, hp: Hyperparameters) -> types.SimpleNamespace:
     """mlx-lm's LoRA arguments: its defaults, updated with ours (same keys as `mlx_lm lora -c`)."""
+    # Imported here, not at the top: importing mlx_lm.lora adds a float resolver to PyYAML's
+    # SafeLoader for the whole process (mlx_lm/lora.py), which importing this module must not.
+    from mlx_lm.lora import CONFIG_DEFAULTS
+
     args = dict(CONFIG_DEFAULTS)
     args.update(
         model=model, data=str(data_dir), adapter_path=str(adapter_dir), train=True,
