@@ -105,10 +105,13 @@ def heading_token_prob(model, tokenizer, prompt: str, reference: str) -> float:
         after = tokenizer.encode(prefix + heading, add_special_tokens=False)
         if after[:len(before)] != before:  # heading merged into the prefix's last token
             continue
-        logits = model(mx.array([after]))[0].astype(mx.float32)
+        # Only the heading's positions, evaluated once: a lazy full-vocabulary log-softmax
+        # over the whole answer, re-run by each .item(), cost minutes per prompt on SmolLM2.
+        logits = model(mx.array([after]))[0, len(before) - 1:len(after) - 1].astype(mx.float32)
         logprobs = logits - mx.logsumexp(logits, axis=-1, keepdims=True)
-        for pos in range(len(before), len(after)):
-            probs.append(mx.exp(logprobs[pos - 1, after[pos]]).item())
+        targets = mx.array(after[len(before):])
+        picked = mx.exp(mx.take_along_axis(logprobs, targets[:, None], axis=-1))[:, 0]
+        probs.extend(picked.tolist())
     return sum(probs) / len(probs) if probs else 0.0
 
 
