@@ -36,18 +36,8 @@ def main(argv=None):
     parser.add_argument("--report", default=None, help="readable markdown report to write")
     args = parser.parse_args(argv)
     p = load_stage_params(PARAMS)
-    config = PrepareConfig(
-        seed=p["data.seed"],
-        val_fraction=p["data.val_fraction"],
-        min_val=p["data.min_val"],
-        curated_ratio=p["data.curated_ratio"],
-        curated_holdout=p["data.curated_holdout"],
-        max_bad_fraction=p["data.max_bad_fraction"],
-        near_dup_threshold=p["data.near_dup_threshold"],
-        overlong=p["data.overlong"],
-        min_answer_chars=p["data.min_answer_chars"],
-        max_seq_length=p["train.max_seq_length"],
-    )
+    # every key but data.sources names a PrepareConfig field (data.seed -> seed, ...)
+    config = PrepareConfig(**{key.split(".", 1)[1]: p[key] for key in PARAMS[1:]})
     source_paths(p["data.sources"], args.raw)  # missing raw data: say so before loading a model
     tokenizer = load_tokenizer(args.base)
     metrics = prepare_dataset(args.raw, args.out, p["data.sources"], tokenizer, config,
