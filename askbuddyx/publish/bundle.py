@@ -19,7 +19,12 @@ from pathlib import Path
 from askbuddyx.data.kept_detector import detector_session
 from askbuddyx.data.redact import redact_secrets
 from askbuddyx.errors import AskBuddyXError
-from askbuddyx.publish.model_card import DISCLAIMER, front_matter, render_model_card
+from askbuddyx.publish.model_card import (
+    disclaimer,
+    front_matter,
+    published_base,
+    render_model_card,
+)
 
 ADAPTER_FILES = ("adapters.safetensors", "adapter_config.json", "run_meta.json")
 DOC_FILES = ("LICENSE-THIRD-PARTY.md",)
@@ -35,6 +40,7 @@ def render_readme(repo_id: str, base_model: str, eval_metrics: dict | None,
     """
     import yaml
 
+    base_model = published_base(base_model)
     lines = [
         "---", yaml.safe_dump(front_matter(run_meta or {}, base_model), sort_keys=False).strip(),
         "---", "",
@@ -72,7 +78,7 @@ def render_readme(repo_id: str, base_model: str, eval_metrics: dict | None,
             lines.append(f"| {key} | {eval_metrics.get('base', {}).get(key)} | {value} |")
         lines.append("")
     lines += ["## Attribution", "", "See MODEL_CARD.md and LICENSE-THIRD-PARTY.md.", "",
-              DISCLAIMER, ""]
+              disclaimer(base_model), ""]
     return "\n".join(lines)
 
 

