@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/bench_prepare.py [--records 20000] [--runs 3]
 
-Writes N code-alpaca-shaped records from the bundled generator (askbuddyx.data.task_generator,
+Writes N code-alpaca-shaped records from the bundled generator (askbuddyx.data.code_tasks,
 the same generator as assets/datasets/code_tasks.jsonl) plus the curated set into a temporary
 directory (not timed), then times what the DVC data stages do:
 
@@ -37,11 +37,11 @@ import mlx_lm.utils  # noqa: E402, F401  (the tokenizer loader's import cost, me
 
 from askbuddyx.data import kept_detector  # noqa: E402
 from askbuddyx.data.build_text import build_training_text  # noqa: E402
+from askbuddyx.data.code_tasks import generate_tasks  # noqa: E402
 from askbuddyx.data.fetch import fetch_sources  # noqa: E402
 from askbuddyx.data.io import write_jsonl  # noqa: E402
 from askbuddyx.data.prepare import PrepareConfig, prepare_dataset  # noqa: E402
 from askbuddyx.data.redact import redact_record  # noqa: E402
-from askbuddyx.data.task_generator import generate_tasks  # noqa: E402
 from askbuddyx.models import load_tokenizer  # noqa: E402
 
 IMPORT_SECONDS = time.perf_counter() - T0

@@ -111,3 +111,24 @@ def test_too_small_input_names_the_flag_and_still_writes_the_report(tmp_path, ca
     code = run_main(main, ["prepare", "--input", str(small), "--output-dir", str(out),
                            "--near-dup-threshold", "1.5"])
     assert code == 2 and "--near-dup-threshold must be in (0, 1]" in capsys.readouterr().err
+
+
+def test_build_datasets_checks_and_rebuilds_the_committed_files(tmp_path, root, capsys):
+    import shutil
+
+    assert run_main(main, ["build-datasets", "--check", "--root", str(root)]) == 0
+    assert run_main(main, ["build-datasets", "--root", str(tmp_path)]) == 2
+    assert "Pass --root" in capsys.readouterr().err
+    shutil.copytree(root / "assets" / "curated", tmp_path / "assets" / "curated")
+    stale = tmp_path / "assets" / "datasets" / "curated_runnable_first.jsonl"
+    stale.parent.mkdir(parents=True)
+    stale.write_text("{}\n", encoding="utf-8")
+    capsys.readouterr()
+    assert run_main(main, ["build-datasets", "--check", "--root", str(tmp_path)]) == 1
+    out = capsys.readouterr().out
+    assert f"stale: {stale}" in out and "code_tasks.jsonl" in out  # missing counts as stale
+    assert stale.read_text(encoding="utf-8") == "{}\n"  # --check changes nothing
+    assert run_main(main, ["build-datasets", "--root", str(tmp_path)]) == 0
+    for name in ("curated_runnable_first.jsonl", "code_tasks.jsonl"):
+        committed = root / "assets" / "datasets" / name
+        assert (tmp_path / "assets" / "datasets" / name).read_bytes() == committed.read_bytes()

@@ -1,22 +1,30 @@
-"""Tests for the offline code-alpaca-style dataset generator."""
+"""The offline code-alpaca-style generator (askbuddyx.data.code_tasks) and what it built."""
 
 from __future__ import annotations
 
 import collections
 import json
+import random
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from askbuddyx.data import task_generator
+from askbuddyx.data.code_tasks import (
+    BUNDLED_COUNT,
+    BUNDLED_SEED,
+    FAMILIES,
+    FAMILY_NAMES,
+    Task,
+    generate_tasks,
+)
+from askbuddyx.data.code_tasks.core import FunctionTask
 from askbuddyx.data.io import write_jsonl
-from askbuddyx.data.task_generator import FAMILY_NAMES, Task, generate_tasks
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DATASET = REPO_ROOT / "assets" / "datasets" / "code_tasks.jsonl"
-COUNT, SEED = 2400, 1234
+COUNT, SEED = BUNDLED_COUNT, BUNDLED_SEED
 OUTPUT_FAMILY = "code_output"  # "What is the output of the following code?" records
 
 RUNNER = r"""
@@ -93,13 +101,10 @@ def test_count_and_edge_cases() -> None:
 
 def test_committed_dataset_is_up_to_date(tasks: list[Task], tmp_path: Path) -> None:
     fresh = tmp_path / "nested" / "dir" / "code_tasks.jsonl"
-    assert write_jsonl(fresh, (t.record() for t in tasks)) == COUNT
-    assert DATASET.is_file(), f"{DATASET} is missing; regenerate it with the module's CLI"
+    assert write_jsonl(fresh, (task.record() for task in tasks)) == COUNT
+    assert DATASET.is_file(), f"{DATASET} is missing; rebuild it: askbuddyx build-datasets"
     assert DATASET.read_bytes() == fresh.read_bytes(), (
-        "assets/datasets/code_tasks.jsonl is stale; regenerate it with "
-        "python -m askbuddyx.data.task_generator --count 2400 --seed 1234 "
-        "--output assets/datasets/code_tasks.jsonl"
-    )
+        "assets/datasets/code_tasks.jsonl is stale; rebuild it: askbuddyx build-datasets")
 
 
 def test_jsonl_records_look_like_code_alpaca(tasks: list[Task]) -> None:
@@ -160,12 +165,13 @@ def test_every_output_really_runs(tasks: list[Task], tmp_path: Path) -> None:
     assert result["printed"] > 0
 
 
-def test_cli_writes_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    out = tmp_path / "sub" / "tasks.jsonl"
-    assert task_generator.main(["--count", "25", "--seed", "3", "--output", str(out)]) == 0
-    assert "25" in capsys.readouterr().out
-    lines = out.read_text(encoding="utf-8").splitlines()
-    assert len(lines) == 25
-    expected = tmp_path / "expected.jsonl"
-    write_jsonl(expected, (t.record() for t in generate_tasks(25, 3)))
-    assert out.read_bytes() == expected.read_bytes()
+def test_every_family_draws_its_own_kind_of_record() -> None:
+    """Each family, on its own, makes a record of its kind; "write a function" ones render."""
+    assert len(FAMILY_NAMES) == len(set(FAMILY_NAMES)) == len(FAMILIES)
+    for family in FAMILIES:
+        made = family.make(random.Random(0))
+        task = family.task(random.Random(0))
+        assert task.family == family.name
+        assert task.instruction.strip() and task.output.strip(), family.name
+        if isinstance(made, FunctionTask):
+            assert f"def {made.name}(" in made.code and made.cases, family.name

@@ -1,4 +1,4 @@
-"""`askbuddyx prepare ...`: the data stages' library code on any JSONL files, outside DVC.
+"""`askbuddyx prepare ...` and `askbuddyx build-datasets`: the data library outside DVC.
 
     askbuddyx prepare --input my_data.jsonl [--input more.jsonl ...] \
         [--curated runnable_first.jsonl ...] --output-dir out/
@@ -14,6 +14,11 @@ base tokenizer after the chat template, stratified split, curated mix) and write
 then prints the summary. Defaults are the release profile's (curated ratio 0.16); the default
 tokenizer model is the project's embedded tiny model, found from any directory. Errors name the
 flags (`--val-fraction`), and a refused split still writes the data report.
+
+    askbuddyx build-datasets [--check]
+
+rebuilds the committed assets/datasets/*.jsonl from their sources (askbuddyx.data.bundled);
+`--check` changes nothing and exits 1 when a committed file is stale.
 """
 
 from __future__ import annotations
@@ -78,8 +83,36 @@ def cmd_prepare(args) -> int:
     return 0
 
 
+def cmd_build_datasets(args) -> int:
+    from askbuddyx.data.bundled import CURATED_SOURCE, build_datasets
+    from askbuddyx.errors import AskBuddyXError
+    from askbuddyx.paths import PROJECT_ROOT
+
+    root = Path(args.root) if args.root else PROJECT_ROOT
+    if not (root / CURATED_SOURCE).is_dir():
+        raise AskBuddyXError(f"{root} is not an AskBuddyX checkout: it has no {CURATED_SOURCE}/.",
+                             hint="Pass --root with the folder of your clone.")
+    stale = build_datasets(root, check=args.check)
+    for path in stale:
+        print(f"{'stale' if args.check else 'rebuilt'}: {path}")
+    if args.check and stale:
+        print("Rebuild them with `askbuddyx build-datasets` and commit the result.")
+        return 1
+    if not stale:
+        print("Every bundled dataset is up to date.")
+    return 0
+
+
 def register(sub) -> None:
-    """Add the `prepare` subcommand to the `askbuddyx` parser."""
+    """Add the `prepare` and `build-datasets` subcommands to the `askbuddyx` parser."""
+    b = sub.add_parser("build-datasets", help="rebuild assets/datasets/*.jsonl from their "
+                       "sources (assets/curated/*.md, the code-task families)")
+    b.add_argument("--check", action="store_true",
+                   help="change nothing; exit 1 when a committed file is stale")
+    b.add_argument("--root", default=None,
+                   help="the checkout to build in (default: the one askbuddyx runs from)")
+    b.set_defaults(func=cmd_build_datasets)
+
     p = sub.add_parser("prepare", help="clean, dedupe, measure and split JSONL files, with a "
                        "data report (same code as the DVC data stages)")
     p.add_argument("--input", action="append", default=[], metavar="FILE",
