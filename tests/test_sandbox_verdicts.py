@@ -11,6 +11,7 @@ failure below is the trick's doing.
 
 import os
 import secrets
+import signal
 import sys
 import textwrap
 
@@ -120,7 +121,21 @@ def format_answer(trick: str) -> str:
 @pytest.fixture(scope="module")
 def verdicts():
     """Every trick (and the trick-free control, id None) through both suites, in two batched
-    calls: id -> (HumanEval record, format-suite record)."""
+    calls: id -> (HumanEval record, format-suite record).
+
+    SIGINT gets Python's own handler first: a test run started in the background inherits
+    SIGINT ignored, which the sandboxed child would inherit too, and then
+    `_thread.interrupt_main()` does nothing (the program runs to its time limit instead of
+    being interrupted). A caught signal is reset to its default on exec, as in a terminal.
+    """
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield _verdicts()
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _verdicts():
     codes = [None, *TRICK_IDS]
     by_id = {t[0]: t[1] for t in TRICKS}
     sources = {i: by_id.get(i, "") for i in codes}
