@@ -113,6 +113,17 @@ def timed_request(url: str, model: str | None, task: str, max_tokens: int) -> tu
     return r.status_code, time.perf_counter() - t0
 
 
+def run_clients(client, clients: int) -> float:
+    """Run `client(i)` for i in range(clients), each in its own thread; seconds for all."""
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
+    t0 = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return time.perf_counter() - t0
+
+
 def run_level(url: str, model: str | None, clients: int, per_client: int,
               max_tokens: int) -> dict:
     """Requests/s, p50/p95 latency (answered requests) and 429s of `clients` in parallel."""
@@ -125,13 +136,7 @@ def run_level(url: str, model: str | None, clients: int, per_client: int,
             with lock:
                 results.append(result)
 
-    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
-    t0 = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    elapsed = time.perf_counter() - t0
+    elapsed = run_clients(client, clients)
     latencies = sorted(s for status, s in results if status == 200)
     if len(results) != clients * per_client or not latencies:
         raise SystemExit(f"{clients} clients: {len(results)} results, {len(latencies)} answered")
@@ -153,13 +158,7 @@ def run_load(url: str, model: str | None, clients: int, per_client: int,
         except Exception as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
 
-    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
-    t0 = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    elapsed = time.perf_counter() - t0
+    elapsed = run_clients(client, clients)
     if errors:
         raise SystemExit(f"requests failed: {errors[0]!r}")
     return sum(counts) / elapsed, sum(counts)
