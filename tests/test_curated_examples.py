@@ -13,12 +13,12 @@ from pathlib import Path
 
 import pytest
 
+from askbuddyx.config import load_yaml
 from askbuddyx.data.curated import (
     CATEGORIES,
-    EXPLAIN_CATEGORY,
+    KINDS,
     RECORD_KEYS,
     CuratedError,
-    kind_of,
     load_curated,
     parse_example,
 )
@@ -30,8 +30,8 @@ SOURCE_DIR = REPO_ROOT / "assets" / "curated"
 JSONL_PATH = REPO_ROOT / "assets" / "datasets" / "curated_runnable_first.jsonl"
 
 RECORDS = load_curated(SOURCE_DIR)
-RUNNABLE = [record for record in RECORDS if kind_of(record) == "code"]
-EXPLAIN = [record for record in RECORDS if kind_of(record) == "explain"]
+RUNNABLE = [record for record in RECORDS if record["kind"] == "code"]
+EXPLAIN = [record for record in RECORDS if record["kind"] == "explain"]
 RUNNABLE_IDS = [record["id"] for record in RUNNABLE]
 EXPLAIN_IDS = [record["id"] for record in EXPLAIN]
 
@@ -131,18 +131,29 @@ def test_record_keys_and_types() -> None:
         assert tuple(record) == RECORD_KEYS, record["id"]
         assert all(isinstance(value, str) for value in record.values()), record["id"]
         assert record["instruction"].strip(), record["id"]
-        assert record["category"] in (*CATEGORIES, EXPLAIN_CATEGORY), record["id"]
+        assert record["kind"] in KINDS and record["category"] in CATEGORIES, record["id"]
 
 
 def test_category_counts() -> None:
     counts = Counter(record["category"] for record in RUNNABLE)
-    assert len(RUNNABLE) >= 64
-    assert set(counts) == set(CATEGORIES)
-    for category in CATEGORIES:
-        assert counts[category] >= 4, (category, counts[category])
+    assert len(RUNNABLE) >= 90
+    assert set(counts) >= set(CATEGORIES) - {"language"}
+    for category in set(CATEGORIES) - {"language"}:
+        assert counts[category] >= 5, (category, counts[category])
     for category in LARGER_CATEGORIES:
-        assert counts[category] >= 6, (category, counts[category])
-    assert len(EXPLAIN) >= 8
+        assert counts[category] >= 7, (category, counts[category])
+
+
+def test_about_a_fifth_are_explanations_and_the_holdout_leaves_most_for_training() -> None:
+    from askbuddyx.data.prepare import pick_curated_holdout
+
+    assert 0.18 <= len(EXPLAIN) / len(RECORDS) <= 0.22
+    data = load_yaml(REPO_ROOT / "params.yaml")["data"]
+    held = Counter(r["kind"] for r in pick_curated_holdout(RECORDS, data["seed"],
+                                                          data["curated_holdout"]))
+    assert held == {"code": 16, "explain": 4}
+    assert len(RUNNABLE) - held["code"] >= 4 * held["code"]
+    assert len(EXPLAIN) - held["explain"] >= 4 * held["explain"]
 
 
 # ------------------------------------------------------------- runnable format
@@ -277,10 +288,11 @@ def test_committed_jsonl_is_what_the_markdown_builds(tmp_path: Path) -> None:
 
 def test_an_answer_is_the_markdown_after_the_front_matter(tmp_path: Path) -> None:
     path = tmp_path / "exp-001-demo.md"
-    path.write_text("---\nid: exp-001-demo\ncategory: explain\ninstruction: 'Why: this?'\n"
-                    "---\n\nOne paragraph, kept as written.\n\nA second one.\n", encoding="utf-8")
-    assert parse_example(path) == {"id": "exp-001-demo", "category": "explain",
-                                   "instruction": "Why: this?", "input": "",
+    path.write_text("---\nid: exp-001-demo\nkind: explain\ncategory: language\n"
+                    "instruction: 'Why: this?'\n---\n\nOne paragraph, kept as written.\n\n"
+                    "A second one.\n", encoding="utf-8")
+    assert parse_example(path) == {"id": "exp-001-demo", "kind": "explain",
+                                   "category": "language", "instruction": "Why: this?", "input": "",
                                    "output": "One paragraph, kept as written.\n\nA second one."}
 
 
@@ -293,28 +305,24 @@ def _write_example(folder: Path, example_id: str, front: str, answer: str) -> Pa
 GOOD_CODE = RUNNABLE[0]["output"]
 
 
+CODE_FRONT = "id: cur-001-x\nkind: code\ncategory: strings\ninstruction: Do it"
+EXPLAIN_FRONT = "id: exp-001-x\nkind: explain\ncategory: language\ninstruction: Why?"
 BROKEN = {  # what is wrong: (front matter, answer, the error it gets)
-    "missing-key": ("id: cur-001-x\ncategory: strings", GOOD_CODE, r"lacks \['instruction'\]"),
-    "unknown-key": ("id: cur-001-x\ncategory: strings\ninstruction: Do it\nauthor: me",
-                    GOOD_CODE, r"unknown keys \['author'\]"),
-    "category": ("id: cur-001-x\ncategory: poetry\ninstruction: Do it", GOOD_CODE,
-                 "unknown category"),
-    "yaml-bool": ("id: cur-001-x\ncategory: strings\ninstruction: yes", GOOD_CODE,
-                  "non-empty strings"),
-    "id-vs-file": ("id: cur-002-y\ncategory: strings\ninstruction: Do it", GOOD_CODE,
-                   "match the file name"),
-    "no-usage": ("id: cur-001-x\ncategory: strings\ninstruction: Do it",
-                 GOOD_CODE.replace("### Usage\n", ""), "expected exactly"),
-    "bare-fence": ("id: cur-001-x\ncategory: strings\ninstruction: Do it",
-                   GOOD_CODE.replace("### Usage\n```python", "### Usage\n```"), "expected exactly"),
-    "code-as-prose": ("id: cur-001-x\ncategory: strings\ninstruction: Do it", "Just prose.",
-                      "expected exactly"),
-    "explain-headings": ("id: exp-001-x\ncategory: explain\ninstruction: Why?", GOOD_CODE,
-                         "must not use '###'"),
-    "explain-code-first": ("id: exp-001-x\ncategory: explain\ninstruction: Why?",
-                           "```python\nx = 1\n```\n\nThen.", "must start with prose"),
-    "explain-wrapped": ("id: exp-001-x\ncategory: explain\ninstruction: Why?",
-                        "One\nparagraph on two lines.", "spans several lines"),
+    "missing-key": ("id: cur-001-x\nkind: code\ncategory: strings", GOOD_CODE,
+                    r"lacks \['instruction'\]"),
+    "unknown-key": (CODE_FRONT + "\nauthor: me", GOOD_CODE, r"unknown keys \['author'\]"),
+    "kind": (CODE_FRONT.replace("code", "recipe"), GOOD_CODE, "unknown kind"),
+    "category": (CODE_FRONT.replace("strings", "poetry"), GOOD_CODE, "unknown category"),
+    "yaml-bool": (CODE_FRONT.replace("Do it", "yes"), GOOD_CODE, "non-empty strings"),
+    "id-vs-file": (CODE_FRONT.replace("cur-001-x", "cur-002-y"), GOOD_CODE, "match the file name"),
+    "no-usage": (CODE_FRONT, GOOD_CODE.replace("### Usage\n", ""), "expected exactly"),
+    "bare-fence": (CODE_FRONT, GOOD_CODE.replace("### Usage\n```python", "### Usage\n```"),
+                   "expected exactly"),
+    "code-as-prose": (CODE_FRONT, "Just prose.", "expected exactly"),
+    "explain-headings": (EXPLAIN_FRONT, GOOD_CODE, "must not use '###'"),
+    "explain-code-first": (EXPLAIN_FRONT, "```python\nx = 1\n```\n\nThen.",
+                           "must start with prose"),
+    "explain-wrapped": (EXPLAIN_FRONT, "One\nparagraph on two lines.", "spans several lines"),
 }
 
 
@@ -335,8 +343,8 @@ def test_a_file_without_front_matter_or_a_repeated_prompt_is_refused(tmp_path: P
     with pytest.raises(CuratedError, match="no YAML front matter"):
         load_curated(tmp_path)
     for example_id in ("cur-001-x", "cur-002-y"):
-        _write_example(tmp_path, example_id,
-                       f"id: {example_id}\ncategory: strings\ninstruction: Same prompt", GOOD_CODE)
+        front = CODE_FRONT.replace("cur-001-x", example_id).replace("Do it", "Same prompt")
+        _write_example(tmp_path, example_id, front, GOOD_CODE)
     with pytest.raises(CuratedError, match="same instruction in several files"):
         load_curated(tmp_path)
     with pytest.raises(CuratedError, match="No curated examples"):

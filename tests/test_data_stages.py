@@ -181,3 +181,56 @@ def test_fast_chat_writer_gives_write_jsonl_bytes(tmp_path):
     write_chats(tmp_path / "a.jsonl", chats)
     write_jsonl(tmp_path / "b.jsonl", ({"messages": m} for m in chats))
     assert (tmp_path / "a.jsonl").read_bytes() == (tmp_path / "b.jsonl").read_bytes()
+
+
+def test_the_holdout_is_drawn_per_kind_and_heldout_jsonl_carries_the_kind(tmp_path, tokenizer):
+    code = [{"instruction": f"Write function number {i} for {'abcdefghij'[i]}", "input": "",
+             "output": f"### Solution\nf{i}\n### Usage\nf{i}()\n### Sanity test\nassert f{i}"}
+            for i in range(10)]
+    prose = [{"instruction": f"Explain idea {'klmnop'[i]} to me", "input": "",
+              "output": f"Idea {i} is explained here in plain words.", "kind": "explain"}
+             for i in range(6)]
+    write(tmp_path / "cur.jsonl", [json.dumps(r) for r in code + prose])  # code: kind inferred
+    write(tmp_path / "plain.jsonl", [rec(i) for i in range(40)])
+    sources = [{"name": "plain", "kind": "local", "path": str(tmp_path / "plain.jsonl")},
+               {"name": "curated", "kind": "local", "path": str(tmp_path / "cur.jsonl"),
+                "curated": True}]
+    report = prepare(tmp_path, sources, tokenizer, curated_holdout={"code": 3, "explain": 2})
+    heldout = read_jsonl(tmp_path / "processed" / "heldout.jsonl")
+    assert [r["kind"] for r in heldout] == ["code"] * 3 + ["explain"] * 2
+    assert report["heldout_by_kind"] == {"code": 3, "explain": 2}
+    assert all("Explain" in r["instruction"] for r in heldout if r["kind"] == "explain")
+    train = read_jsonl(tmp_path / "processed" / "train.jsonl")
+    assert {r.get("kind") for r in train if r["curated"]} == {"code", "explain"}
+    assert all("kind" not in r for r in train if not r["curated"])
+
+
+def test_the_per_kind_draw_is_seeded_and_refuses_too_many_of_a_kind():
+    from askbuddyx.data.prepare import pick_curated_holdout
+
+    curated = [{"id": i, "kind": "code" if i % 4 else "explain"} for i in range(40)]
+    plan = {"explain": 2, "code": 5}  # the order of the mapping does not matter
+    first = pick_curated_holdout(curated, 7, plan)
+    assert first == pick_curated_holdout(curated, 7, {"code": 5, "explain": 2})
+    assert [r["kind"] for r in first] == ["code"] * 5 + ["explain"] * 2
+    assert first != pick_curated_holdout(curated, 8, plan)
+    data = [{**r, "instruction": str(r["id"]), "source": "cur", "curated": True}
+            for r in curated]
+    assert [r["id"] for r in stratified_split(data, 0.1, 7, plan)[2]] == [r["id"] for r in first]
+    with pytest.raises(AskBuddyXError, match="6 of the 10 curated 'explain' examples"):
+        pick_curated_holdout(curated, 7, {"explain": 6})
+
+
+@pytest.mark.parametrize("bad", [{"prose": 1}, {"code": -1}, "8", 2.5, True])
+def test_a_malformed_curated_holdout_is_a_clear_error(bad):
+    with pytest.raises(AskBuddyXError, match="count per kind or one count"):
+        PrepareConfig(curated_holdout=bad).check()
+
+
+def test_a_curated_record_with_an_unknown_kind_is_refused(tmp_path, tokenizer):
+    write(tmp_path / "cur.jsonl", [json.dumps({"instruction": "Do a thing", "output": "done",
+                                               "kind": "poem"})])
+    sources = [{"name": "cur", "kind": "local", "path": str(tmp_path / "cur.jsonl"),
+                "curated": True}]
+    with pytest.raises(AskBuddyXError, match=r"cur\.jsonl:1: kind 'poem'"):
+        prepare(tmp_path, sources, tokenizer, curated_holdout=0)

@@ -58,14 +58,16 @@ def test_rebuild_gives_the_committed_bytes(tmp_path, root):
         assert (tmp_path / "model" / name).read_bytes() == (committed / name).read_bytes(), name
 
 
-def test_base_model_build_holds_out_the_same_prompts_as_the_pipeline():
+@pytest.mark.parametrize("holdout", [8, {"code": 6, "explain": 2}])
+def test_base_model_build_holds_out_the_same_prompts_as_the_pipeline(holdout):
     from askbuddyx.data.prepare import pick_curated_holdout, stratified_split
 
-    records = [{"id": f"c{i}", "source": "curated", "curated": True} for i in range(40)]
+    records = [{"id": f"c{i}", "source": "curated", "curated": True,
+                "kind": "explain" if i % 5 == 0 else "code"} for i in range(40)]
     records += [{"id": f"t{i}", "source": "tasks", "curated": False} for i in range(200)]
     for seed in (0, 42, 7):
-        _, _, heldout = stratified_split(records, 0.02, seed, 8)
-        picked = pick_curated_holdout([r for r in records if r["curated"]], seed, 8)
+        _, _, heldout = stratified_split(records, 0.02, seed, holdout)
+        picked = pick_curated_holdout([r for r in records if r["curated"]], seed, holdout)
         assert [r["id"] for r in picked] == [r["id"] for r in heldout]
 
 

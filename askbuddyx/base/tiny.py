@@ -30,11 +30,11 @@ import json
 import random
 import shutil
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from askbuddyx.data.io import read_jsonl
-from askbuddyx.data.prepare import pick_curated_holdout
+from askbuddyx.data.prepare import DEFAULT_HOLDOUT, pick_curated_holdout
 from askbuddyx.prompting import HEADINGS, SECTION_KEYS, SYSTEM_PROMPT, split_sections, user_message
 
 SPECIAL_TOKENS = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"]
@@ -75,15 +75,15 @@ class TinyModelSpec:
     learning_rate: float = 5.0e-3
     system_prompt_share: float = 0.25
     # Curated answers (as plain code: solution, usage, asserts, each in its own fence) repeat
-    # this many times (~40% of the pretraining chats), so the base knows docstrings with
+    # this many times (~45% of the pretraining chats), so the base knows docstrings with
     # Args/Returns and writes a call and asserts after a function the way a real code model
     # does; the adapter then has only the headings to learn. At 6 repeats the base mostly
     # stopped after one block and the adapter wrote all three headings on 2-3 of 20 prompts.
-    # The prompts held out for evaluating the format (data.seed / data.curated_holdout of
-    # params.yaml) are left out, as in the pipeline.
+    # The prompts held out for evaluation (data.seed / data.curated_holdout, shared by every
+    # profile in conf/config.yaml) are left out, as in the pipeline.
     curated_repeats: int = 20
     holdout_seed: int = 42
-    curated_holdout: int = 8
+    curated_holdout: dict = field(default_factory=lambda: dict(DEFAULT_HOLDOUT))
     max_seq_length: int = 512
     seed: int = 0
     q_bits: int = 4

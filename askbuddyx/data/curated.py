@@ -2,18 +2,20 @@
 
     assets/curated/<id>.md  --askbuddyx build-datasets-->  assets/datasets/curated_*.jsonl
 
-Each file is YAML front matter (`id`, `category`, `instruction`, optional `input`) and then the
-answer, verbatim, as the model should learn to write it:
+Each file is YAML front matter (`id`, `kind`, `category`, `instruction`, optional `input`) and
+then the answer, verbatim, as the model should learn to write it:
 
-- a code request (id `cur-NNN-...`) answers with exactly three sections, in order,
+- a code request (kind `code`, id `cur-NNN-...`) answers with exactly three sections, in order,
   `### Solution`, `### Usage` and `### Sanity test`, each one fenced python block (an optional
   one-line note may follow `### Solution`). Solution + Usage + Sanity test run green with plain
   `python` and the standard library: `tests/test_curated_examples.py` runs every one;
-- an explanation (id `exp-NNN-...`, category `explain`) answers in prose: no headings, at most
+- an explanation (kind `explain`, id `exp-NNN-...`) answers in prose: no headings, at most
   one fenced example, one line per paragraph (the text is copied as it is, nothing reflows it).
 
-The Markdown files are the one source of truth; the JSONL is what the pipeline reads (and what
-`dvc.lock` hashes), rebuilt by `askbuddyx build-datasets` and checked by the tests.
+`category` is the topic. The Markdown files are the one source of truth; the JSONL is what the
+pipeline reads (and what `dvc.lock` hashes), rebuilt by `askbuddyx build-datasets` and checked
+by the tests. The kind travels with each record into data/processed/heldout.jsonl, so that the
+evaluation can tell prompts that want the format from those that want prose.
 """
 
 from __future__ import annotations
@@ -27,14 +29,14 @@ import yaml
 from askbuddyx.errors import AskBuddyXError
 from askbuddyx.prompting import HEADINGS
 
+KINDS = ("code", "explain")
 CATEGORIES = ("strings", "lists", "dicts", "files", "errors", "classes", "recursion", "async",
-              "parsing", "math", "iteration", "datetime")
-EXPLAIN_CATEGORY = "explain"
+              "parsing", "math", "iteration", "datetime", "language")
 ID_PATTERNS = {"code": re.compile(r"cur-\d{3}-[a-z0-9]+(?:-[a-z0-9]+)*"),
                "explain": re.compile(r"exp-\d{3}-[a-z0-9]+(?:-[a-z0-9]+)*")}
-REQUIRED_KEYS = ("id", "category", "instruction")
+REQUIRED_KEYS = ("id", "kind", "category", "instruction")
 OPTIONAL_KEYS = ("input",)
-RECORD_KEYS = ("id", "category", "instruction", "input", "output")
+RECORD_KEYS = ("id", "kind", "category", "instruction", "input", "output")
 
 _BLOCK = r"```python\n(?:(?!```).)+?\n```"
 # The exact layout of a code answer (prompting.split_sections reads the code of each section).
@@ -48,11 +50,6 @@ FENCED_EXAMPLE = re.compile(r"```python\n.*?\n```", re.DOTALL)
 
 class CuratedError(AskBuddyXError):
     """A curated example file that cannot be compiled; the message names the file."""
-
-
-def kind_of(record: dict) -> str:
-    """The record's kind: "explain" (a prose answer) or "code" (a runnable-first one)."""
-    return "explain" if record["category"] == EXPLAIN_CATEGORY else "code"
 
 
 def split_front_matter(text: str, where: str) -> tuple[dict, str]:
@@ -85,16 +82,16 @@ def check_meta(meta: dict, where: str) -> None:
     if bad:
         raise CuratedError(f"{where}: {bad} must be non-empty strings",
                            hint="Quote a value that YAML reads as something else (yes, 1.0).")
-    categories = (*CATEGORIES, EXPLAIN_CATEGORY)
-    if meta["category"] not in categories:
-        raise CuratedError(f"{where}: unknown category {meta['category']!r}",
-                           hint=f"Use one of {', '.join(categories)}.")
+    for key, allowed in (("kind", KINDS), ("category", CATEGORIES)):
+        if meta[key] not in allowed:
+            raise CuratedError(f"{where}: unknown {key} {meta[key]!r}",
+                               hint=f"Use one of {', '.join(allowed)}.")
 
 
 def check_answer(record: dict, where: str) -> None:
     """Refuse an answer that breaks its kind's layout (see the module docstring)."""
     output = record["output"]
-    if kind_of(record) == "code":
+    if record["kind"] == "code":
         if RUNNABLE_LAYOUT.fullmatch(output) is None:
             raise CuratedError(
                 f"{where}: expected exactly: '### Solution' (optional one-line note), a ```python "
@@ -122,13 +119,13 @@ def parse_example(path: Path) -> dict:
     where = str(path)
     meta, body = split_front_matter(path.read_text(encoding="utf-8"), where)
     check_meta(meta, where)
-    record = {"id": meta["id"], "category": meta["category"],
+    record = {"id": meta["id"], "kind": meta["kind"], "category": meta["category"],
               "instruction": meta["instruction"], "input": meta.get("input", ""),
               "output": body.strip()}
-    if not ID_PATTERNS[kind_of(record)].fullmatch(record["id"]) or path.stem != record["id"]:
+    id_pattern = ID_PATTERNS[record["kind"]]
+    if not id_pattern.fullmatch(record["id"]) or path.stem != record["id"]:
         raise CuratedError(
-            f"{where}: id {record['id']!r} must match the file name and "
-            f"{ID_PATTERNS[kind_of(record)].pattern}",
+            f"{where}: id {record['id']!r} must match the file name and {id_pattern.pattern}",
             hint="Name the file <id>.md; code ids start with cur-, explanations with exp-.")
     check_answer(record, where)
     return record

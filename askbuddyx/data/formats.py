@@ -7,7 +7,8 @@ Formats, detected per file from the shape of its records:
 - **chatml**: `messages: [{"role": "system"|"user"|"assistant", "content": ...}, ...]`;
 - **sharegpt**: `conversations: [{"from": "system"|"human"|"gpt", "value": ...}, ...]`.
 
-Every record becomes `{"instruction", "input", "output"}`: for chats, the first user turn
+Every record becomes `{"instruction", "input", "output"}` (plus an Alpaca record's `kind`, when
+it has one: curated examples say "code" or "explain"): for chats, the first user turn
 and the assistant answer right after it (the system prompt is ours; later turns are dropped
 and counted). A line that cannot be used (not UTF-8, bad JSON, not an object, missing or empty
 field, a chat without an answer) is skipped and kept as a `BadLine` with its file and line
@@ -84,6 +85,8 @@ def normalize_alpaca(record: dict) -> dict:
     missing = [name for name in ("instruction", "output") if not out[name].strip()]
     if missing:
         raise Malformed(f"missing or empty field(s): {', '.join(missing)}")
+    if isinstance(record.get("kind"), str):
+        out["kind"] = record["kind"]  # code / explain, for curated records (see prepare)
     return out
 
 

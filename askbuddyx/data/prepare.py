@@ -6,7 +6,8 @@
       -> drop exact duplicates (sha256) and near-duplicate prompts (MinHash LSH + exact check)
       -> measure token lengths with the base tokenizer after the chat template;
          truncate (or drop) chats over train.max_seq_length; flag very short answers
-      -> hold out part of the curated prompts; split the rest by source (stratified, seeded)
+      -> hold out part of the curated prompts, per kind (code / explain); split the rest by
+         source (stratified, seeded)
       -> apply source weights to train; mix curated examples in at `curated_ratio`
       -> data/processed/{train,val,heldout}.jsonl + the report (metrics/data.json, markdown)
 
@@ -24,6 +25,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from askbuddyx.data.curated import KINDS
 from askbuddyx.data.dedupe import drop_exact, drop_near
 from askbuddyx.data.formats import read_records
 from askbuddyx.data.io import require_file, write_jsonl
@@ -32,8 +34,12 @@ from askbuddyx.data.lengths import OVERLONG_ACTIONS, fit_records
 from askbuddyx.data.redact import redact_record
 from askbuddyx.data.report import Findings, build_metrics, has_code, redaction_snippet
 from askbuddyx.errors import AskBuddyXError
+from askbuddyx.prompting import has_runnable_first_format
 
-RECORD_KEYS = ("instruction", "input", "output", "source", "curated")
+# `kind` ("code" or "explain") is set on curated records only: evaluation reads it from
+# heldout.jsonl to tell the prompts that want the format from those that want prose.
+RECORD_KEYS = ("instruction", "input", "output", "source", "curated", "kind")
+DEFAULT_HOLDOUT = {"code": 16, "explain": 4}
 # How messages name each setting: its params.yaml key (the DVC stage). `askbuddyx prepare`
 # passes its flags instead (PrepareConfig.names), so a hint names what the user typed.
 PARAM_KEYS = {
@@ -50,14 +56,16 @@ class PrepareConfig:
     """The prepare parameters (`data.*` and `train.max_seq_length` in params.yaml).
 
     The defaults are the release profile's: the embedded profile overrides curated_ratio.
-    `names` maps each setting to how error messages name it (default: PARAM_KEYS).
+    `curated_holdout` is a count per kind ({"code": 16, "explain": 4}), or one count drawn
+    over all curated records whatever their kind. `names` maps each setting to how error
+    messages name it (default: PARAM_KEYS).
     """
 
     seed: int = 42
     val_fraction: float = 0.02
     min_val: int = 10
     curated_ratio: float = 0.16
-    curated_holdout: int = 8
+    curated_holdout: int | dict = field(default_factory=lambda: dict(DEFAULT_HOLDOUT))
     max_bad_fraction: float = 0.05
     near_dup_threshold: float = 0.9
     max_seq_length: int = 2048
@@ -86,6 +94,7 @@ class PrepareConfig:
         if self.max_seq_length < 16:
             raise AskBuddyXError(
                 f"{n['max_seq_length']} must be at least 16, got {self.max_seq_length}.")
+        holdout_plan(self.curated_holdout, n["curated_holdout"])
 
 
 def source_paths(sources: list, raw_dir: str | Path | None) -> list:
@@ -130,9 +139,24 @@ def load_sources(sources: list, raw_dir: str | Path | None, max_bad_fraction: fl
                 hint=f"Fix the file, or raise {names['max_bad_fraction']} to accept the loss.",
             )
         curated = bool(source.get("curated", False))
-        for _line, r in result.records:
-            records.append({**r, "source": name, "curated": curated})
+        for line, r in result.records:
+            declared = r.pop("kind", None)
+            record = {**r, "source": name, "curated": curated}
+            if curated:
+                record["kind"] = curated_kind(declared, r["output"], f"{shown}:{line}")
+            records.append(record)
     return records
+
+
+def curated_kind(declared, output: str, where: str) -> str:
+    """A curated record's kind: as its file says, else "code" when the answer has the format."""
+    if declared is None:
+        return "code" if has_runnable_first_format(output) else "explain"
+    if declared not in KINDS:
+        raise AskBuddyXError(f"{where}: kind {declared!r} is not one of {', '.join(KINDS)}.",
+                             hint="Mark code requests 'code' and explanations 'explain', or "
+                             "leave kind out to infer it from the answer's headings.")
+    return declared
 
 
 def redact_all(records: list, findings: Findings) -> list:
@@ -152,31 +176,66 @@ def _redact_one(record: dict, findings: Findings) -> dict:
     return clean
 
 
-def pick_curated_holdout(curated: list, seed: int, count: int) -> list:
-    """The `count` curated records held out for the format evaluation.
+def _is_count(n) -> bool:
+    return isinstance(n, int) and not isinstance(n, bool) and n >= 0
 
-    Random(seed) over the curated records in file order: the same held-out prompts as before
-    the split was stratified, so format metrics stay comparable across versions. The embedded
-    base model's build calls this too, so that it never pretrains on these prompts either.
+
+def holdout_plan(curated_holdout, name: str = PARAM_KEYS["curated_holdout"]) -> dict:
+    """`curated_holdout` as {kind: count}, kinds in KINDS order; one int N is {None: N}.
+
+    `name` is how messages call the setting (the params key, or the flag).
     """
-    return _draw_holdout(list(curated), random.Random(seed), count)
+    if isinstance(curated_holdout, dict):
+        plan = {kind: curated_holdout[kind] for kind in KINDS if kind in curated_holdout}
+        valid = len(plan) == len(curated_holdout)
+    else:
+        plan, valid = {None: curated_holdout}, True
+    if not valid or not all(_is_count(n) for n in plan.values()):
+        raise AskBuddyXError(
+            f"{name} must be a count per kind or one count, got {curated_holdout!r}.",
+            hint="E.g. {code: 16, explain: 4}, or 8 over all kinds.")
+    return plan
 
 
-def _draw_holdout(curated: list, rng: random.Random, count: int) -> list:
-    """Shuffle `curated` in place with `rng` and return its first `count` records."""
-    rng.shuffle(curated)
-    return curated[:count]
+def pick_curated_holdout(curated: list, seed: int, curated_holdout) -> list:
+    """The curated records held out for evaluation, per kind.
+
+    `curated_holdout` is `data.curated_holdout`: {"code": 16, "explain": 4} shuffles each
+    kind's records (in file order) with one Random(seed), code first, and keeps the first ones
+    of each; one int N draws N over all curated records. The embedded base model's build calls
+    this too, so that it never pretrains on these prompts either.
+    """
+    return _draw_holdout(curated, random.Random(seed), holdout_plan(curated_holdout))
 
 
-def stratified_split(records: list, val_fraction: float, seed: int, curated_holdout: int,
+def _draw_holdout(curated: list, rng: random.Random, plan: dict,
+                  name: str = PARAM_KEYS["curated_holdout"]) -> list:
+    """Shuffle each kind's records with `rng` and keep the first `plan[kind]` of each."""
+    held = []
+    for kind, count in plan.items():
+        pool = [r for r in curated if kind is None or r.get("kind") == kind]
+        if count > len(pool) // 2:
+            what = "curated examples" if kind is None else f"curated {kind!r} examples"
+            raise AskBuddyXError(
+                f"{name} asks for {count} of the {len(pool)} {what}: it may hold out half of "
+                "them at most.",
+                hint=f"Lower {name} (0 when no source is curated), or add curated examples of "
+                "that kind.")
+        rng.shuffle(pool)
+        held += pool[:count]
+    return held
+
+
+def stratified_split(records: list, val_fraction: float, seed: int, curated_holdout,
                      names: dict = PARAM_KEYS):
     """Seeded split into (train, val, heldout), stratified by source.
 
-    `heldout`: `curated_holdout` curated records (after a seeded shuffle); never trained on,
-    they measure format compliance on prompts the adapter never saw. Every source then gives
-    `round(n * val_fraction)` of its records to val, so each source (curated included) is in
-    both splits in proportion. Each source is shuffled with its own seed, so adding a source
-    does not reshuffle the others. `names`: how messages name the settings.
+    `heldout`: `curated_holdout` curated records (per kind, seeded: see `pick_curated_holdout`);
+    never trained on, they measure format compliance, and whether explanations stay prose, on
+    prompts the adapter never saw. Every source then gives `round(n * val_fraction)` of its
+    records to val, so each source (curated included) is in both splits in proportion. Each
+    source is shuffled with its own seed, so adding a source does not reshuffle the others.
+    `names`: how messages name the settings.
     """
     if not 0 < val_fraction < 1:
         raise AskBuddyXError(
@@ -185,16 +244,11 @@ def stratified_split(records: list, val_fraction: float, seed: int, curated_hold
     for record in records:
         groups.setdefault(record["source"], []).append(record)
     curated = [r for r in records if r["curated"]]
-    if curated_holdout > len(curated) // 2:
-        raise AskBuddyXError(
-            f"{names['curated_holdout']}={curated_holdout} would hold out more than half of "
-            f"the {len(curated)} curated examples.",
-            hint=f"Lower {names['curated_holdout']} (0 when no source is curated).",
-        )
     # The draw of pick_curated_holdout (which the base model's build uses); the same
     # generator goes on to shuffle train and val below.
     rng = random.Random(seed)
-    heldout = _draw_holdout(curated, rng, curated_holdout)
+    name = names["curated_holdout"]
+    heldout = _draw_holdout(curated, rng, holdout_plan(curated_holdout, name), name)
     held_ids = {id(r) for r in heldout}
     train, val = [], []
     for name, group in groups.items():

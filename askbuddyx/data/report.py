@@ -126,6 +126,7 @@ def build_metrics(findings: Findings, records: list, train: list, val: list, hel
         "train": len(train),
         "val": len(val),
         "heldout_curated": len(heldout),
+        "heldout_by_kind": dict(sorted(Counter(r.get("kind", "any") for r in heldout).items())),
         "curated_copies_added": copies,
         "curated_share_of_train": (round(sum(r["curated"] for r in train) / len(train), 4)
                                    if train else 0.0),
