@@ -57,18 +57,21 @@ def user_message(instruction: str, input_text: str = "") -> str:
     return f"{instruction}\n\n{input_text}" if input_text else instruction
 
 
-def build_messages(user: str, assistant: str | None = None, system: str = SYSTEM_PROMPT) -> list:
+def build_messages(user: str, assistant: str | None = None, system: str = SYSTEM_PROMPT,
+                   history: list | None = None) -> list:
     """Return a chat as a list of role/content dicts (OpenAI and HF chat-template shape).
 
     Args:
         user: The user's message.
         assistant: The assistant's answer, or None for a prompt awaiting generation.
         system: The system prompt; AskBuddyX's by default.
+        history: Earlier user/assistant messages of the chat, between system and `user`.
 
     Returns:
         list[dict]: messages with "role" and "content".
     """
-    messages = [{"role": "system", "content": system}, {"role": "user", "content": user}]
+    messages = [{"role": "system", "content": system}, *(history or ()),
+                {"role": "user", "content": user}]
     if assistant is not None:
         messages.append({"role": "assistant", "content": assistant})
     return messages

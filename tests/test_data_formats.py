@@ -31,13 +31,36 @@ def test_each_format_is_detected_and_normalized(tmp_path, fmt, row):
     assert not result.bad_lines
 
 
-def test_later_chat_turns_are_dropped_and_counted(tmp_path):
-    row = {"messages": [{"role": "user", "content": "Reverse a string"},
+def test_every_answer_of_a_chat_is_a_record_with_the_turns_before_it(tmp_path):
+    row = {"messages": [{"role": "system", "content": "be nice"},
+                        {"role": "user", "content": "Reverse a string"},
                         {"role": "assistant", "content": "s[::-1]"},
                         {"role": "user", "content": "and a list?"},
-                        {"role": "assistant", "content": "l[::-1]"}]}
+                        {"role": "assistant", "content": "l[::-1]"},
+                        {"role": "user", "content": "in place"},
+                        {"role": "assistant", "content": "l.reverse()"},
+                        {"role": "user", "content": "thanks"}]}
     result = read_records(write(tmp_path / "f.jsonl", [row]))
-    assert [r for _, r in result.records] == [WANT] and result.turns_dropped == 1
+    records = [r for _, r in result.records]
+    assert [r["output"] for r in records] == ["s[::-1]", "l[::-1]", "l.reverse()"]
+    assert records[0] == WANT  # the first exchange is an ordinary record
+    assert records[2]["instruction"] == "in place"
+    assert records[2]["history"] == [
+        {"role": "user", "content": "Reverse a string"},
+        {"role": "assistant", "content": "s[::-1]"},
+        {"role": "user", "content": "and a list?"},
+        {"role": "assistant", "content": "l[::-1]"}]
+    assert {n for n, _ in result.records} == {1}
+    assert result.unanswered_turns == 1  # the trailing "thanks"
+
+
+def test_consecutive_turns_of_one_role_are_joined(tmp_path):
+    row = {"conversations": [{"from": "gpt", "value": "Hi! Ask me anything."},
+                             {"from": "human", "value": "Reverse a string"},
+                             {"from": "human", "value": "in Python"},
+                             {"from": "gpt", "value": "s[::-1]"}]}
+    [(_, record)] = read_records(write(tmp_path / "f.jsonl", [row])).records
+    assert record == {**WANT, "instruction": "Reverse a string\n\nin Python"}
 
 
 def test_unknown_shape_is_a_clear_error_naming_the_file(tmp_path):

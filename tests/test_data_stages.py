@@ -106,6 +106,21 @@ def test_bad_source_entries_are_clear_errors(tmp_path, bad, match):
         fetch_sources([source], tmp_path / "raw")
 
 
+def test_fetch_refuses_a_local_source_outside_the_tracked_folders(tmp_path):
+    inside, outside = tmp_path / "tracked", tmp_path / "elsewhere"
+    inside.mkdir()
+    outside.mkdir()
+    write(inside / "a.jsonl", [rec(1)])
+    write(outside / "b.jsonl", [rec(2)])
+    ok = [{"name": "a", "kind": "local", "path": str(inside / "a.jsonl")}]
+    assert fetch_sources(ok, tmp_path / "raw", tracked_dirs=[inside]) == {"a": 1}
+    bad = ok + [{"name": "b", "kind": "local", "path": str(outside / "../elsewhere/b.jsonl")}]
+    with pytest.raises(AskBuddyXError, match="outside the folders the fetch_data stage depends"
+                       ) as err:
+        fetch_sources(bad, tmp_path / "raw", tracked_dirs=[inside])
+    assert "data/sources" in err.value.hint
+
+
 def test_fetch_keeps_line_numbers_and_bytes(tmp_path):
     src = tmp_path / "src.jsonl"
     src.write_bytes(b'{"a": 1}\n\n{"b": "\xff"}\r\n{"c": 3}\n')
@@ -169,6 +184,38 @@ def test_build_text_writes_chats_within_budget(tmp_path, tokenizer, raw_sources)
     assert 0 < stats["tokens"]["max"] <= 512
     with pytest.raises(AskBuddyXError, match="max_seq_length"):
         build_training_text(tmp_path / "processed", tmp_path / "ready2", 20)
+
+
+def test_a_multi_turn_chat_trains_on_every_answer_in_one_split(tmp_path, tokenizer,
+                                                               raw_sources):
+    chat = {"messages": [
+        {"role": "user", "content": "Write a function that squares a number"},
+        {"role": "assistant", "content": "def square(x):\n    return x * x"},
+        {"role": "user", "content": "Now make it cube the number, key " + GITHUB_PAT},
+        {"role": "assistant", "content": "def cube(x):\n    return x ** 3"},
+        {"role": "user", "content": "Add a docstring"},
+        {"role": "assistant", "content": 'def cube(x):\n    """x cubed."""\n    return x ** 3'}]}
+    others = [json.dumps({"messages": [{"role": "user", "content": r["instruction"]},
+                                       {"role": "assistant", "content": r["output"]}]})
+              for r in map(json.loads, (rec(i) for i in range(70, 90)))]
+    write(tmp_path / "chats.jsonl", [json.dumps(chat)] * 2 + others)
+    sources = raw_sources + [{"name": "chats", "kind": "local",
+                              "path": str(tmp_path / "chats.jsonl")}]
+    metrics = prepare(tmp_path, sources, tokenizer)
+    assert metrics["duplicates"]["exact"] >= 3  # the second copy of the chat, answer by answer
+    build_training_text(tmp_path / "processed", tmp_path / "ready", 512)
+    splits = {name: read_jsonl(tmp_path / "ready" / f"{name}.jsonl") for name in ("train", "valid")}
+    answers = {name: [r["messages"] for r in rows
+                      if any("def square" in m["content"] for m in r["messages"])]
+               for name, rows in splits.items()}
+    where = [name for name, chats in answers.items() if chats]
+    assert len(where) == 1, "the chat's answers must not be split between train and valid"
+    chats = answers[where[0]]
+    assert sorted(m[-1]["content"][:12] for m in chats) == ["def cube(x):", "def cube(x):",
+                                                            "def square(x"]
+    last = max(chats, key=len)
+    assert [m["role"] for m in last] == ["system"] + ["user", "assistant"] * 3
+    assert GITHUB_PAT not in json.dumps(chats)  # the earlier turns are redacted too
 
 
 def test_fast_chat_writer_gives_write_jsonl_bytes(tmp_path):

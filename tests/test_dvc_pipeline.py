@@ -1,6 +1,7 @@
 """dvc.yaml declares exactly the params each stage script reads, and its code deps exist."""
 
 import importlib.util
+import re
 
 import pytest
 import yaml
@@ -48,6 +49,13 @@ def test_metrics_are_small_uncached_files(dvc):
 def test_pipeline_order(dvc):
     assert list(dvc["stages"]) == ["fetch_model", "fetch_data", "prepare_data", "build_text",
                                    "train", "evaluate_base", "evaluate", "bundle", "publish"]
+
+
+def test_every_folder_local_sources_may_live_in_is_a_dep_of_fetch_data(dvc):
+    stage = dvc["stages"]["fetch_data"]
+    folders = re.findall(r"--sources-dir (\S+)", stage["cmd"])
+    assert "data/sources" in folders and "assets/datasets" in folders
+    assert set(folders) <= set(stage["deps"])
 
 
 def test_base_evaluation_depends_on_nothing_of_training(dvc):

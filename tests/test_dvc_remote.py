@@ -21,8 +21,8 @@ from tests.conftest import compose_tiny_params
 
 pytestmark = pytest.mark.slow
 
-COPY = ["askbuddyx", "stages", "assets", "LICENSE-THIRD-PARTY.md", ".gitignore",
-        ".dvcignore", ".dvc/config", ".dvc/.gitignore"]
+COPY = ["askbuddyx", "stages", "assets", "data/sources/README.md", "LICENSE-THIRD-PARTY.md",
+        ".gitignore", ".dvcignore", ".dvc/config", ".dvc/.gitignore"]
 KEEP = ["fetch_model", "fetch_data", "prepare_data", "build_text", "train"]
 
 

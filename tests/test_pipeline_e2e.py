@@ -6,6 +6,7 @@ reads their metrics), and a train param change leaves the data stages and the ba
 evaluation alone.
 """
 
+import json
 import os
 import shutil
 import subprocess
@@ -21,6 +22,12 @@ pytestmark = pytest.mark.slow
 
 COPY = ["askbuddyx", "stages", "assets", "dvc.yaml", "MODEL_CARD.md",
         "LICENSE-THIRD-PARTY.md"]
+
+
+def chat(*exchanges):
+    return {"messages": [m for user, answer in exchanges
+                         for m in ({"role": "user", "content": user},
+                                   {"role": "assistant", "content": answer})]}
 
 
 def run(cmd, cwd, env):
@@ -45,6 +52,12 @@ def project(tmp_path_factory, root):
             shutil.copy(src, work / name)
     params = compose_tiny_params(work / "params.yaml")
     params["data"]["sources"][0]["limit"] = 150
+    # exported chats, as `askbuddyx export-chats` writes them (see the last test)
+    (work / "data/sources").mkdir(parents=True)
+    (work / "data/sources/chats.jsonl").write_text(json.dumps(chat(
+        ("Write a function that doubles a number", "def double(x):\n    return 2 * x"))) + "\n")
+    params["data"]["sources"].append({"name": "chats", "kind": "local",
+                                      "path": "data/sources/chats.jsonl"})
     params["data"]["curated_holdout"] = 3
     params["data"]["val_fraction"] = 0.05
     params["train"].update(iters=4, warmup=1, batch_size=2, steps_per_report=2, steps_per_eval=2,
@@ -101,3 +114,24 @@ def test_train_param_leaves_data_stages_alone(project):
     # the base model's answers are not regenerated for a new adapter
     assert not stages & {"fetch_model", "fetch_data", "prepare_data", "build_text",
                          "evaluate_base"}
+
+
+def test_an_appended_chat_reruns_the_pipeline_and_trains_on_every_answer(project):
+    """Issue 15: exported chats are a DVC dep; a 3-turn chat gives 3 trained answers."""
+    work, env = project
+    answers = ["def triple(x):\n    return 3 * x",
+               "def triple(x: int) -> int:\n    return 3 * x",
+               "def triple(x: int) -> int:\n    \"\"\"Three times x.\"\"\"\n    return 3 * x"]
+    with open(work / "data/sources/chats.jsonl", "a") as f:
+        f.write(json.dumps(chat(("Write a function that triples a number", answers[0]),
+                                ("Add type hints", answers[1]),
+                                ("And a docstring", answers[2]))) + "\n")
+    status = run(["dvc", "status"], work, env)
+    assert "fetch_data:" in status and "data/sources" in status, status
+    stages = ran(run(["dvc", "repro"], work, env))
+    assert {"fetch_data", "prepare_data", "build_text", "train"} <= stages
+    rows = [json.loads(line) for line in
+            (work / "data/training_ready/train.jsonl").read_text().splitlines()]
+    trained = [r["messages"] for r in rows if "triples" in r["messages"][1]["content"]]
+    assert sorted(m[-1]["content"] for m in trained) == sorted(answers)
+    assert sorted(len(m) for m in trained) == [3, 5, 7]  # system + the turns up to each answer

@@ -46,15 +46,32 @@ def normalize_text(text: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
 
 
+def _history_text(record: dict) -> str:
+    """A chat answer's earlier turns, one string ("" for an ordinary record)."""
+    return " ".join(turn["content"] for turn in record.get("history", ()))
+
+
 def exact_key(record: dict) -> str:
-    """sha256 of normalized instruction, input and output (separated, so fields can't blur)."""
-    parts = (normalize_text(record[k]) for k in ("instruction", "input", "output"))
+    """sha256 of normalized instruction, input and output (separated, so fields can't blur).
+
+    A later answer of a chat adds its earlier turns: "now add tests" after two different
+    questions is two records.
+    """
+    parts = [normalize_text(record[k]) for k in ("instruction", "input", "output")]
+    if record.get("history"):
+        parts.append(normalize_text(_history_text(record)))
     return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
 
 
 def prompt_text(record: dict) -> str:
-    """The normalized prompt compared for near-duplicates (punctuation is noise here)."""
-    text = normalize_text(record["instruction"] + " " + record.get("input", ""))
+    """The normalized prompt compared for near-duplicates (punctuation is noise here).
+
+    A chat's later answer is compared with its earlier turns in front of its question.
+    """
+    prompt = record["instruction"] + " " + record.get("input", "")
+    if record.get("history"):
+        prompt = _history_text(record) + " " + prompt
+    text = normalize_text(prompt)
     return " ".join(_PUNCT.sub(" ", text).split())
 
 

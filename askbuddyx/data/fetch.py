@@ -10,6 +10,12 @@ Two kinds of source, listed under `data.sources` in params.yaml:
   set; optional `config`) through `datasets.load_dataset`, rows written as they come. Offline
   this fails fast with a message naming the embedded profile.
 
+A local source must live under one of the folders the DVC stage depends on (`--sources-dir`:
+`assets/datasets`, and `data/sources` for your own files and exported chats, which git
+ignores): a file anywhere else would not be hashed by DVC, so editing it (new chats appended)
+would never rerun the pipeline. `fetch_sources(..., tracked_dirs=...)` refuses such a source and
+says how to fix it.
+
 Any source may say `curated: true` (runnable-first examples: mixed in at
 `data.curated_ratio`, part held out) or, if not curated, `weight: W` (its share of train is
 scaled by W). Records may be Alpaca, ChatML or ShareGPT; the prepare stage detects which.
@@ -119,12 +125,27 @@ def fetch_hub(dataset_id: str, split: str, out_path: Path, limit: int | None,
     return written
 
 
-def fetch_sources(sources: list, out_dir: str | Path) -> dict:
+def check_tracked(source: dict, tracked_dirs: list) -> None:
+    """Refuse a local source outside every folder in `tracked_dirs` (the stage's DVC deps)."""
+    path = Path(source["path"]).resolve()
+    if any(path.is_relative_to(Path(d).resolve()) for d in tracked_dirs):
+        return
+    raise AskBuddyXError(
+        f"data source {source['name']!r}: {source['path']} is outside the folders the fetch_data "
+        f"stage depends on ({', '.join(map(str, tracked_dirs))}), so DVC would not notice when "
+        "it changes and would never retrain on it.",
+        hint="Copy it into data/sources/ (git ignores that folder; DVC hashes it) and point "
+        "`path` there, or add its folder to fetch_data's `deps` and `--sources-dir` in dvc.yaml.")
+
+
+def fetch_sources(sources: list, out_dir: str | Path, tracked_dirs: list | None = None) -> dict:
     """Fetch every source into `out_dir/<name>.jsonl`.
 
     Args:
         sources: The `data.sources` list from params.yaml.
         out_dir: Output directory (created; stale files from removed sources are deleted).
+        tracked_dirs: When given (the DVC stage), every local source must be inside one of
+            these folders (see `check_tracked`).
 
     Returns:
         dict: source name -> number of lines written.
@@ -133,6 +154,8 @@ def fetch_sources(sources: list, out_dir: str | Path) -> dict:
         raise AskBuddyXError("`data.sources` is empty.", hint="List at least one source.")
     for source in sources:
         validate_source(source)
+        if tracked_dirs is not None and source["kind"] == "local":
+            check_tracked(source, tracked_dirs)
     names = [s["name"] for s in sources]
     if len(set(names)) != len(names):
         raise AskBuddyXError(f"data.sources names must be unique, got {names}.")

@@ -8,11 +8,17 @@ Formats, detected per file from the shape of its records:
 - **sharegpt**: `conversations: [{"from": "system"|"human"|"gpt", "value": ...}, ...]`.
 
 Every record becomes `{"instruction", "input", "output"}` (plus an Alpaca record's `kind`, when
-it has one: curated examples say "code" or "explain"): for chats, the first user turn
-and the assistant answer right after it (the system prompt is ours; later turns are dropped
-and counted). A line that cannot be used (not UTF-8, bad JSON, not an object, missing or empty
-field, a chat without an answer) is skipped and kept as a `BadLine` with its file and line
-number; a file whose records match no format at all is an error that names it.
+it has one: curated examples say "code" or "explain"). A chat becomes one record per assistant
+answer: the user turn before it is the `instruction`, the exchanges before that are its
+`history` (`[{"role": "user"|"assistant", "content"}, ...]`), so a 3-exchange chat gives 3
+records and every assistant turn is trained on (mlx-lm's chat format computes the loss on the
+last message only; the earlier turns are the prompt). The chat's system prompt is not kept (the
+pipeline trains with ours); a user turn with no answer after it is counted, not trained on.
+Consecutive turns of one role are joined (blank line between), as chat UIs that send one
+message in parts would mean them. A line that cannot be used (not UTF-8, bad JSON, not an
+object, missing or empty field, a chat without an answer) is skipped and kept as a `BadLine`
+with its file and line number; a file whose records match no format at all is an error that
+names it.
 
     python -m askbuddyx.data.formats FILE     prints the detected format and line counts
 """
@@ -54,10 +60,12 @@ class FileRecords:
 
     path: str
     format: str | None = None
-    records: list = field(default_factory=list)  # (line number, {"instruction","input","output"})
+    # (line number, {"instruction", "input", "output"[, "history"]}): a chat's records share
+    # its line number
+    records: list = field(default_factory=list)
     bad_lines: list = field(default_factory=list)
     lines: int = 0
-    turns_dropped: int = 0  # chats with more than one exchange: later turns not used
+    unanswered_turns: int = 0  # chats' last user turns with no assistant answer after them
 
 
 def record_format(record: dict) -> str | None:
@@ -90,33 +98,53 @@ def normalize_alpaca(record: dict) -> dict:
     return out
 
 
-def normalize_turns(turns: list, role_key: str, text_key: str) -> tuple[dict, bool]:
-    """First user turn + the assistant answer after it. Returns (record, later turns dropped?)."""
-    parsed = []
+def _chat_turns(turns: list, role_key: str, text_key: str) -> list:
+    """[(role, text)] without system turns, consecutive turns of one role joined."""
+    merged: list = []
     for i, turn in enumerate(turns):
         if not isinstance(turn, dict):
             raise Malformed(f"turn {i} is not an object")
         role = ROLES.get(str(turn.get(role_key, "")).lower())
         if role is None:
             raise Malformed(f"turn {i} has unknown {role_key} {turn.get(role_key)!r}")
-        parsed.append((role, _text(turn.get(text_key), f"turn {i} {text_key!r}")))
-    users = [i for i, (role, _) in enumerate(parsed) if role == "user"]
-    if not users or not parsed[users[0]][1].strip():
+        text = _text(turn.get(text_key), f"turn {i} {text_key!r}")
+        if role == "system" or not text.strip():
+            continue
+        if merged and merged[-1][0] == role:
+            merged[-1] = (role, merged[-1][1] + "\n\n" + text)
+        else:
+            merged.append((role, text))
+    while merged and merged[0][0] == "assistant":
+        merged.pop(0)  # a greeting before the first question answers nothing
+    return merged
+
+
+def normalize_turns(turns: list, role_key: str, text_key: str) -> tuple[list, int]:
+    """One record per assistant answer (see the module docstring).
+
+    Returns (records, 1 if the chat ends with an unanswered user turn else 0).
+    """
+    merged = _chat_turns(turns, role_key, text_key)
+    if not merged:
         raise Malformed("no user turn with text")
-    first = users[0]
-    if first + 1 >= len(parsed) or parsed[first + 1][0] != "assistant":
-        raise Malformed("no assistant answer after the first user turn")
-    answer = parsed[first + 1][1]
-    if not answer.strip():
-        raise Malformed("missing or empty field(s): output")
-    return ({"instruction": parsed[first][1], "input": "", "output": answer},
-            first + 2 < len(parsed))
+    records, history = [], []
+    for (role, text), (next_role, answer) in zip(merged, merged[1:]):
+        if role == "user" and next_role == "assistant":
+            records.append({"instruction": text, "input": "", "output": answer,
+                            "history": list(history)})
+        history.append({"role": role, "content": text})
+    if not records:
+        raise Malformed("no assistant answer after a user turn")
+    for record in records:
+        if not record["history"]:
+            del record["history"]  # a one-exchange chat is an ordinary record
+    return records, int(merged[-1][0] == "user")
 
 
-def normalize(record: dict, fmt: str) -> tuple[dict, bool]:
-    """Normalize one record of format `fmt`. Returns (record, later chat turns dropped?)."""
+def normalize(record: dict, fmt: str) -> tuple[list, int]:
+    """Normalize one record of format `fmt`. Returns (records, unanswered chat turns)."""
     if fmt == "alpaca":
-        return normalize_alpaca(record), False
+        return [normalize_alpaca(record)], 0
     if fmt == "chatml":
         return normalize_turns(record["messages"], "role", "content")
     turns = record["conversations"]
@@ -193,12 +221,12 @@ def read_records(path: str | Path, display_path: str | None = None) -> FileRecor
                 shown, number, f"not a {result.format} record (keys: {sorted(obj)[:6]})", line))
             continue
         try:
-            record, dropped = normalize(obj, result.format)
+            records, unanswered = normalize(obj, result.format)
         except Malformed as exc:
             result.bad_lines.append(_bad(shown, number, str(exc), line))
             continue
-        result.turns_dropped += dropped
-        result.records.append((number, record))
+        result.unanswered_turns += unanswered
+        result.records += [(number, record) for record in records]
     result.bad_lines.sort(key=lambda b: b.line)
     return result
 

@@ -26,7 +26,7 @@ RENDER_BATCH = 1024
 
 def record_to_messages(record: dict) -> list:
     return build_messages(user_message(record["instruction"], record.get("input", "")),
-                          record["output"])
+                          record["output"], history=record.get("history"))
 
 
 def chat_token_count(tokenizer, messages: list) -> int:

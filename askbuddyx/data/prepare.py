@@ -38,7 +38,8 @@ from askbuddyx.prompting import has_runnable_first_format
 
 # `kind` ("code" or "explain") is set on curated records only: evaluation reads it from
 # heldout.jsonl to tell the prompts that want the format from those that want prose.
-RECORD_KEYS = ("instruction", "input", "output", "source", "curated", "kind")
+# `history`: the earlier exchanges of a chat's later answers (see askbuddyx.data.formats).
+RECORD_KEYS = ("instruction", "input", "output", "history", "source", "curated", "kind")
 DEFAULT_HOLDOUT = {"code": 16, "explain": 4}
 # How messages name each setting: its params.yaml key (the DVC stage). `askbuddyx prepare`
 # passes its flags instead (PrepareConfig.names), so a hint names what the user typed.
@@ -129,7 +130,7 @@ def load_sources(sources: list, raw_dir: str | Path | None, max_bad_fraction: fl
         stats = findings.source(name)
         stats.update(format=result.format or "none", lines=result.lines,
                      malformed=len(result.bad_lines), records=len(result.records),
-                     chat_turns_dropped=result.turns_dropped)
+                     chat_unanswered_turns=result.unanswered_turns)
         findings.bad_lines.extend(result.bad_lines)
         if result.lines and len(result.bad_lines) / result.lines > max_bad_fraction:
             first = "; ".join(f"{b.path}:{b.line} {b.reason}" for b in result.bad_lines[:3])
@@ -139,9 +140,12 @@ def load_sources(sources: list, raw_dir: str | Path | None, max_bad_fraction: fl
                 hint=f"Fix the file, or raise {names['max_bad_fraction']} to accept the loss.",
             )
         curated = bool(source.get("curated", False))
+        per_line = Counter(line for line, _ in result.records)
         for line, r in result.records:
             declared = r.pop("kind", None)
             record = {**r, "source": name, "curated": curated}
+            if per_line[line] > 1:
+                record["chat"] = line  # one chat's answers stay in one split (no leak)
             if curated:
                 record["kind"] = curated_kind(declared, r["output"], f"{shown}:{line}")
             records.append(record)
@@ -252,11 +256,12 @@ def stratified_split(records: list, val_fraction: float, seed: int, curated_hold
     held_ids = {id(r) for r in heldout}
     train, val = [], []
     for name, group in groups.items():
-        pool = [r for r in group if id(r) not in held_ids]
-        random.Random(f"{seed}:{name}").shuffle(pool)
-        n_val = round(len(pool) * val_fraction)
-        val += pool[:n_val]
-        train += pool[n_val:]
+        units = _chat_units([r for r in group if id(r) not in held_ids])
+        random.Random(f"{seed}:{name}").shuffle(units)
+        n_val, taken = round(sum(map(len, units)) * val_fraction), 0
+        for unit in units:
+            (val if taken < n_val else train).extend(unit)
+            taken += len(unit) if taken < n_val else 0
     if not val or not train:
         raise AskBuddyXError(
             f"Only {len(train) + len(val)} records after cleaning: too few to split with "
@@ -265,6 +270,25 @@ def stratified_split(records: list, val_fraction: float, seed: int, curated_hold
     rng.shuffle(train)
     rng.shuffle(val)
     return train, val, heldout
+
+
+def _chat_units(records: list) -> list:
+    """The records as split units: a chat's answers together, any other record alone.
+
+    Units keep the records' order, so a source without multi-answer chats shuffles and splits
+    exactly as record by record.
+    """
+    units, by_chat = [], {}
+    for record in records:
+        chat = record.get("chat")
+        if chat is None:
+            units.append([record])
+        elif chat in by_chat:
+            by_chat[chat].append(record)
+        else:
+            by_chat[chat] = [record]
+            units.append(by_chat[chat])
+    return units
 
 
 def apply_weights(train: list, sources: list, seed: int) -> list:

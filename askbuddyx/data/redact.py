@@ -241,14 +241,25 @@ def _redact_with_kept_detector(text: str, counts: Counter) -> str:
 
 
 def redact_record(record: dict, fields=("instruction", "input", "output")) -> tuple[dict, Counter]:
-    """Redact the given text fields of a record; returns a new record and the counts."""
+    """Redact the given text fields of a record, and a chat's earlier turns (`history`).
+
+    Returns a new record and the counts.
+    """
     out = dict(record)
+    history = out.get("history") or []
+    texts = [v for k in fields if isinstance(v := out.get(k), str)]
     total: Counter = Counter()
-    if not may_contain_secret("\n".join(v for k in fields if isinstance(v := out.get(k), str))):
+    if not may_contain_secret("\n".join(texts + [t["content"] for t in history])):
         return out, total
     for key in fields:
         if isinstance(out.get(key), str):
             out[key], counts = redact_secrets(out[key])
+            total.update(counts)
+    if history:
+        out["history"] = []
+        for turn in history:
+            content, counts = redact_secrets(turn["content"])
+            out["history"].append({**turn, "content": content})
             total.update(counts)
     return out, total
 

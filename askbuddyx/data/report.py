@@ -70,7 +70,7 @@ class Findings:
 
     def source(self, name: str) -> dict:
         if name not in self.sources:
-            self.sources[name] = {"format": "", "chat_turns_dropped": 0,
+            self.sources[name] = {"format": "", "chat_unanswered_turns": 0,
                                   **{k: 0 for k in SOURCE_COLUMNS}}
         return self.sources[name]
 
@@ -107,7 +107,7 @@ def build_metrics(findings: Findings, records: list, train: list, val: list, hel
     malformed = len(findings.bad_lines)
     lengths = [r["tokens"] for r in records]
     return {
-        "sources": {name: {k: s[k] for k in ("chat_turns_dropped", *SOURCE_COLUMNS)}
+        "sources": {name: {k: s[k] for k in ("chat_unanswered_turns", *SOURCE_COLUMNS)}
                     for name, s in findings.sources.items()},
         "lines_in": lines,
         "malformed": malformed,
@@ -179,9 +179,10 @@ def render_markdown(m: dict, f: Findings, config) -> str:
                    for name, s in f.sources.items()])
     out += ["", "`kept`: unique records after cleaning; `train_mixed`: in train after source "
             "weights and curated copies."]
-    turns = sum(s["chat_turns_dropped"] for s in f.sources.values())
+    turns = sum(s["chat_unanswered_turns"] for s in f.sources.values())
     if turns:
-        out += ["", f"{turns} chats had more than one exchange; only the first was kept."]
+        out += ["", f"{turns} chats end with a user turn that has no answer: that turn is not "
+                "trained on (each answered turn is its own record, with the turns before it)."]
 
     out += ["", "## Redactions per detector", ""]
     out += _table(["detector", "from", "count"],

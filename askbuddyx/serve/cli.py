@@ -3,7 +3,7 @@
     askbuddyx serve                                  # params.yaml `serve:` + `model.path`
     askbuddyx serve --port 8081 --register exp1=outputs/adapters/exp1 --capture-chats
     askbuddyx serve --adapter ''                     # AskBuddyX = the base model alone
-    askbuddyx export-chats --out data/chats/chats.jsonl
+    askbuddyx export-chats --out data/sources/chats.jsonl
 
 `serve` is not a DVC stage: it reads `model.path` (profile-aware) and the `serve:` section of
 params.yaml, and flags override them. The API key, if any, comes from the environment or a
@@ -230,7 +230,8 @@ def cmd_export_chats(args) -> int:
     result = export_chats(chats_dir, args.out, args.min_answer_chars)
     dropped = ", ".join(f"{k}: {v}" for k, v in sorted(result["dropped"].items())) or "none"
     print(f"Wrote {result['kept']} conversations to {result['out']} (dropped: {dropped}).\n"
-          f"Mix them into training with a data source in params.yaml:\n"
+          f"Mix them into training with a data source (under data.sources in "
+          f"conf/profile/<profile>.yaml, then `askbuddyx params`):\n"
           f"  - {{name: chats, kind: local, path: {result['out']}}}")
     return 0
 
@@ -268,6 +269,6 @@ def register(sub) -> None:
     p = sub.add_parser("export-chats", help="captured chats -> ChatML JSONL training source")
     p.add_argument("--params", default="params.yaml")
     p.add_argument("--chats-dir", help="default: serve.chats_dir")
-    p.add_argument("--out", default="data/chats/chats.jsonl")
+    p.add_argument("--out", default="data/sources/chats.jsonl")
     p.add_argument("--min-answer-chars", type=int, default=40)
     p.set_defaults(func=cmd_export_chats)
