@@ -24,6 +24,23 @@ def test_prefix_reuse_and_sorting_give_the_same_greedy_answers(root):
     assert fast == plain and all(plain)
 
 
+def test_the_progress_bar_generation_gives_batch_generates_answers(root):
+    from mlx_lm.generate import batch_generate
+
+    from askbuddyx.eval.run import generate_with_progress
+    from askbuddyx.models import load_model
+    from askbuddyx.prompting import build_messages
+
+    model, tokenizer = load_model(str(root / "assets/models/askbuddyx-tiny-qwen2-4bit"))
+    prompts = [tokenizer.apply_chat_template(build_messages(p), add_generation_prompt=True)
+               for p in ("Write a Python function to reverse a string", "Sort a dict by value")]
+    want = batch_generate(model, tokenizer, prompts, max_tokens=20, completion_batch_size=2,
+                          prefill_batch_size=2).texts
+    got = generate_with_progress(model, tokenizer, prompts, None, 20, completion_batch_size=2,
+                                 prefill_batch_size=2)
+    assert got == want and all(want)
+
+
 def test_float_weights_for_generation_keep_the_greedy_answers(root):
     """eval.dequantize: the adapter's quantized base becomes float32 (LoRA layers too) and
     greedy answers stay those of the 4-bit weights; a second call has nothing to do."""

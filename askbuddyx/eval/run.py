@@ -48,7 +48,6 @@ def generate_answers(model, tokenizer, prompts: list, max_tokens: int, batch_siz
     once per prompt: prefill dominates evaluation time on a CPU.
     """
     import mlx.core as mx
-    from mlx_lm.generate import batch_generate
     from mlx_lm.models.cache import make_prompt_cache
     from mlx_lm.sample_utils import make_logits_processors, make_sampler
 
@@ -79,13 +78,43 @@ def generate_answers(model, tokenizer, prompts: list, max_tokens: int, batch_siz
             mx.eval([c.state for c in cache])
             caches = [cache] * len(chunk)  # batch_generate copies, never updates, these
             chunk = [t[len(prefix):] for t in chunk]
-        response = batch_generate(model, tokenizer, chunk, prompt_caches=caches,
-                                  max_tokens=max_tokens, completion_batch_size=batch_size,
-                                  prefill_batch_size=min(batch_size, prefill_batch_size),
-                                  **extra)
-        for i, text in zip(ids, response.texts):
+        texts = generate_with_progress(
+            model, tokenizer, chunk, caches, max_tokens, completion_batch_size=batch_size,
+            prefill_batch_size=min(batch_size, prefill_batch_size),
+            desc=f"generating {start + len(ids)}/{len(order)}", **extra)
+        for i, text in zip(ids, texts):
             answers[i] = text
     return answers
+
+
+def generate_with_progress(model, tokenizer, prompts: list, caches, max_tokens: int,
+                           desc: str = "generating", **kwargs) -> list:
+    """mlx-lm's `batch_generate`, with a progress bar over the tokens generated.
+
+    `batch_generate` shows progress only when an answer finishes, and greedy answers of a
+    small model mostly run to `max_tokens` together: minutes with no sign of life. This drives
+    the same `BatchGenerator` the same way (the same tokens: tests/test_eval_generation.py
+    compares both) and ticks once per generated token; answers are decoded the same way.
+    """
+    from mlx_lm.generate import BatchGenerator
+    from tqdm import tqdm
+
+    gen = BatchGenerator(model, stop_tokens=[[t] for t in tokenizer.eos_token_ids], **kwargs)
+    uids = gen.insert(prompts, [max_tokens] * len(prompts), caches=caches)
+    tokens = {uid: [] for uid in uids}
+    counted = dict.fromkeys(uids, 0)
+    with tqdm(total=max_tokens * len(prompts), desc=desc, unit="tok", leave=False,
+              mininterval=2.0) as bar:
+        while responses := gen.next_generated():
+            for r in responses:
+                if r.finish_reason != "stop":
+                    tokens[r.uid].append(r.token)
+                # a finished answer's unused budget counts as done, so the bar ends at 100%
+                done = max_tokens if r.finish_reason else len(tokens[r.uid])
+                bar.update(done - counted[r.uid])
+                counted[r.uid] = done
+    gen.close()
+    return [tokenizer.decode(tokens[uid]) for uid in uids]
 
 
 def heading_token_prob(model, tokenizer, prompt: str, reference: str) -> float:
