@@ -7,6 +7,8 @@
     askbuddyx eval score --responses F --suite S  score answers made elsewhere
     askbuddyx serve [--model M] [--adapter A]     OpenAI-compatible server + chat page
     askbuddyx export-chats                        captured chats -> ChatML training source
+    askbuddyx index PATH [--name N]               index a folder's code for grounded answers
+    askbuddyx search-index N "question"           the chunks a grounded request would get
 
 The pipeline itself runs through DVC (`dvc repro`, `make run`); its stages call the same
 library functions. Errors print as "error: ... / how to fix: ..." and exit with status 2.
@@ -26,7 +28,7 @@ from askbuddyx.paths import BUNDLED_SOURCES, TINY_MODEL, project_path
 
 # Each concern that has commands owns `askbuddyx/<concern>/cli.py` with a
 # `register(subparsers)` function; importing it must stay cheap (no mlx at import time).
-CONCERNS = ("data", "train", "eval", "serve", "publish")
+CONCERNS = ("data", "train", "eval", "serve", "publish", "retrieval")
 
 
 def run_main(main, argv=None) -> int:

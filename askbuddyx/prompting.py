@@ -33,6 +33,16 @@ Rules:
 - Do not invent APIs or library functions. If unsure, say so and offer a safe alternative.
 - If the user explicitly requests a different format, follow the user's format."""
 
+# For requests the intent router (askbuddyx/serve/intent.py) finds are not asking for code:
+# the same assistant without the runnable-first headings, which only fit code answers.
+PLAIN_SYSTEM_PROMPT = """You are AskBuddyX, a practical coding assistant.
+
+Style:
+- Answer the question directly, in a few short paragraphs or a list.
+- Quote code only when it helps; no Solution/Usage/Sanity test headings.
+- Do not invent APIs or library functions. If unsure, say so.
+- If the user explicitly requests a different format, follow the user's format."""
+
 HEADINGS = ("### Solution", "### Usage", "### Sanity test")
 # split_sections' key for the code under each heading, in HEADINGS order.
 SECTION_KEYS = ("solution", "usage", "sanity")

@@ -12,6 +12,7 @@ Routes (all but /health, / and /static/* need `Authorization: Bearer <key>` when
     POST /v1/adapters/{name}/load        load now (else it loads on first request)
     POST /v1/adapters/{name}/unload      free its weights
     DELETE /v1/adapters/{name}           forget it
+    GET|POST /v1/memory, DELETE /v1/memory/{id}, GET /v1/indexes   (grounding.py)
 
 Every bad input is a 4xx with an OpenAI-style body {"error": {message, type, param, code}};
 overload is a 429 with Retry-After, a too-long wait for a slot a 503 (admission.py).
@@ -36,6 +37,7 @@ from askbuddyx.errors import AskBuddyXError
 from askbuddyx.serve.admission import Admission
 from askbuddyx.serve.completions import chat_completions, shutting_down
 from askbuddyx.serve.engine import Engine
+from askbuddyx.serve.grounding import setup_grounding
 from askbuddyx.serve.registry import ASKBUDDYX, Registry, UnknownModel
 from askbuddyx.serve.schema import ApiError, bad, parse_json
 from askbuddyx.serve.state import (
@@ -242,7 +244,7 @@ async def delete_adapter(request: web.Request) -> web.Response:
 
 
 def create_app(registry: Registry, engine: Engine, config: ServeConfig,
-               recorder=None) -> web.Application:
+               recorder=None, grounding=None) -> web.Application:
     """The aiohttp application; `askbuddyx serve` runs it, tests may too."""
     app = web.Application(
         client_max_size=config.max_body_bytes,
@@ -266,6 +268,8 @@ def create_app(registry: Registry, engine: Engine, config: ServeConfig,
     app.router.add_post("/v1/adapters/{name}/load", load_adapter)
     app.router.add_post("/v1/adapters/{name}/unload", unload_adapter)
     app.router.add_delete("/v1/adapters/{name}", delete_adapter)
+    if grounding is not None:  # /v1/memory, /v1/indexes and grounded chat (grounding.py)
+        setup_grounding(app, grounding)
 
     async def bind_engine(_app):
         # The engine thread hands over a batch of events with one wake-up of this loop.

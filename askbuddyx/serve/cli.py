@@ -25,7 +25,8 @@ SERVE_PARAMS = (
     "serve.adapters", "serve.max_tokens", "serve.max_tokens_limit", "serve.max_prompt_tokens",
     "serve.temperature", "serve.max_body_bytes", "serve.batch_size", "serve.capture_chats",
     "serve.chats_dir", "serve.max_queue", "serve.queue_timeout_s", "serve.shutdown_grace_s",
-    "serve.dequantize",
+    "serve.dequantize", "serve.memory_path", "serve.search_url", "retrieval.indexes_dir",
+    "retrieval.top_k", "retrieval.context_tokens",
 )
 API_KEY_ENV = "ASKBUDDYX_API_KEY"
 
@@ -92,7 +93,9 @@ def serve_settings(args) -> dict:
                       ("batch_size", "batch_size"), ("capture_chats", "capture_chats"),
                       ("chats_dir", "chats_dir"), ("adapters_dir", "adapters_dir"),
                       ("max_queue", "max_queue"), ("queue_timeout_s", "queue_timeout_s"),
-                      ("shutdown_grace_s", "shutdown_grace_s"), ("dequantize", "dequantize")):
+                      ("shutdown_grace_s", "shutdown_grace_s"), ("dequantize", "dequantize"),
+                      ("memory_path", "memory_path"), ("indexes_dir", "retrieval.indexes_dir"),
+                      ("search_url", "search_url")):
         if getattr(args, flag, None) is not None:
             s[key] = getattr(args, flag)
     if not isinstance(s["adapters"], dict):
@@ -160,7 +163,7 @@ def cmd_serve(args) -> int:
     engine = Engine(completion_batch_size=config.batch_size,
                     prefill_batch_size=min(8, config.batch_size))
     recorder = ChatRecorder(s["chats_dir"]) if s["capture_chats"] else None
-    app = create_app(registry, engine, config, recorder)
+    app = create_app(registry, engine, config, recorder, grounding_config(s))
     url = f"http://{s['host']}:{s['port']}"
 
     async def announce(_app):
@@ -215,6 +218,18 @@ def serve_config(s: dict, api_key: str | None):
     return config
 
 
+def grounding_config(s: dict):
+    """Indexes, memory and web search of the settings `serve_settings` resolved."""
+    from askbuddyx.serve.grounding import GroundingConfig
+    from askbuddyx.serve.websearch import read_search_key
+
+    return GroundingConfig(indexes_dir=Path(s["retrieval.indexes_dir"]),
+                           memory_path=Path(s["memory_path"]),
+                           top_k=int(s["retrieval.top_k"]),
+                           context_tokens=int(s["retrieval.context_tokens"]),
+                           search_url=s["search_url"], search_key=read_search_key())
+
+
 def cmd_export_chats(args) -> int:
     from askbuddyx.serve.chats import export_chats
 
@@ -264,6 +279,10 @@ def register(sub) -> None:
                    help="generate with float32 weights (auto: on MLX's CPU backend)")
     _bool_flag(p, "capture-chats", "save redacted chats for export-chats")
     p.add_argument("--chats-dir")
+    p.add_argument("--memory-path", help="SQLite file of taught rules (serve.memory_path)")
+    p.add_argument("--indexes-dir", help="where `askbuddyx index` wrote its indexes "
+                   "(retrieval.indexes_dir)")
+    p.add_argument("--search-url", help="the search tool's endpoint (serve.search_url)")
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("export-chats", help="captured chats -> ChatML JSONL training source")

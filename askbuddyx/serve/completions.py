@@ -4,8 +4,10 @@ The way through: check the body (`schema.parse_chat_request`; unsupported fields
 find the model (loading an adapter on first use), apply the chat template, wait for `n`
 generation slots (`admission`: 429 when the queue is full, 503 after `serve.queue_timeout_s`),
 submit `n` engine Requests (they decode in the same batch), then answer as one JSON body or
-as server-sent events (`stream: true`, ending in `data: [DONE]`). With `logprobs`, each
-answer's tokens come with their log-probabilities (and `top_logprobs` alternatives), as
+as server-sent events (`stream: true`, ending in `data: [DONE]`). With grounding set up
+(askbuddyx/serve/grounding.py), the messages get the routed system prompt, the memory's rules
+and the retrieved code first, and the response an `askbuddyx` field and `usage.sources`.
+With `logprobs`, each answer's tokens come with their log-probabilities (and `top_logprobs` alternatives), as
 OpenAI shapes them. A client that leaves, or a request still running when the server shuts
 down, has its answers cancelled in the engine at once.
 
@@ -27,6 +29,7 @@ from askbuddyx.errors import AskBuddyXError
 from askbuddyx.prompting import SYSTEM_PROMPT, format_chat
 from askbuddyx.serve.admission import Closed, Overloaded, QueueTimeout
 from askbuddyx.serve.engine import Request
+from askbuddyx.serve.grounding import GROUNDING, ground, request_options
 from askbuddyx.serve.registry import ASKBUDDYX, UnknownModel
 from askbuddyx.serve.schema import (
     ApiError,
@@ -49,14 +52,23 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
         request["model"] = body["model"][:80]  # for the log line, even when the body is bad
     req = parse_chat_request(body, ASKBUDDYX, cfg.default_max_tokens, cfg.max_tokens_limit,
                              cfg.default_temperature)
+    grounding = app.get(GROUNDING)
+    index = None
+    if grounding is not None:
+        req.model, index = request_options(body, req.model, app[REGISTRY].names())
     request["model"] = req.model
     if req.n > cfg.batch_size:
         raise bad(f"'n' must be at most {cfg.batch_size} on this server (serve.batch_size).",
                   "n")
     served = await _served(app, req.model)
     check_token_ids(req.sampling.logit_bias, served.vocab_size)
-    messages = with_system_prompt(req.messages, SYSTEM_PROMPT)
     tokenizer = served.tokenizer
+    grounded = None
+    if grounding is None:
+        messages = with_system_prompt(req.messages, SYSTEM_PROMPT)
+    else:
+        grounded = await ground(grounding, req.messages, index, tokenizer)
+        messages = grounded.messages
     prompt = tokenizer.encode(format_chat(tokenizer, messages, add_generation_prompt=True),
                               add_special_tokens=False)
     request["prompt_tokens"] = len(prompt)
@@ -73,7 +85,7 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
     admission = app[ADMISSION]
     try:
         async with admission.slot(req.n):
-            return await _generate(request, req, answers, events, messages)
+            return await _generate(request, req, answers, events, messages, grounded)
     except (Overloaded, QueueTimeout, Closed) as exc:
         raise overload_error(exc, admission) from None
 
@@ -121,7 +133,8 @@ def _engine_error(value) -> ApiError:
     return value if isinstance(value, ApiError) else ApiError(503, value, "server_error")
 
 
-async def _generate(request, req, answers: list, events: asyncio.Queue, messages: list):
+async def _generate(request, req, answers: list, events: asyncio.Queue, messages: list,
+                    grounded=None):
     app = request.app
     engine, inflight = app[ENGINE], app[INFLIGHT]
     if not engine.alive:
@@ -129,7 +142,7 @@ async def _generate(request, req, answers: list, events: asyncio.Queue, messages
     for answer in answers:
         engine.submit(answer)
         inflight.add(answer)
-    reply = Reply(req, answers)
+    reply = Reply(req, answers, grounded)
     complete = False
     try:
         if req.stream:
@@ -167,8 +180,9 @@ async def _collect(events: asyncio.Queue, n: int) -> None:
 class Reply:
     """OpenAI response bodies for one request's answers (engine Requests, same order)."""
 
-    def __init__(self, req, answers: list):
+    def __init__(self, req, answers: list, grounded=None):
         self.req = req
+        self.grounded = grounded  # grounding.Grounded: what the context held, or None
         self.answers = answers
         self.ident = f"chatcmpl-{uuid.uuid4().hex[:24]}"
         self.created = int(time.time())
@@ -180,20 +194,29 @@ class Reply:
 
     def usage(self) -> dict:
         prompt = len(self.answers[0].prompt)  # counted once, as OpenAI does for n > 1
-        return {"prompt_tokens": prompt, "completion_tokens": self.completion_tokens,
-                "total_tokens": prompt + self.completion_tokens}
+        usage = {"prompt_tokens": prompt, "completion_tokens": self.completion_tokens,
+                 "total_tokens": prompt + self.completion_tokens}
+        if self.grounded is not None:
+            usage["sources"] = self.grounded.usage_sources()
+        return usage
+
+    def grounding(self) -> dict:
+        return {"askbuddyx": self.grounded.report()} if self.grounded is not None else {}
 
     def completion(self) -> dict:
-        return {**self._head("chat.completion"), "usage": self.usage(), "choices": [
+        return {**self._head("chat.completion"), **self.grounding(), "usage": self.usage(),
+                "choices": [
             {"index": i, "message": {"role": "assistant", "content": a.text},
              "logprobs": self.logprobs(a.token_logprobs) if self.req.logprobs else None,
              "finish_reason": a.finish_reason}
             for i, a in enumerate(self.answers)]}
 
-    def chunk(self, index: int, delta: dict, finish=None, entries=None) -> bytes:
+    def chunk(self, index: int, delta: dict, finish=None, entries=None,
+              first: bool = False) -> bytes:
         choice = {"index": index, "delta": delta, "finish_reason": finish,
                   "logprobs": self.logprobs(entries) if entries else None}
-        return _sse({**self._head("chat.completion.chunk"), "choices": [choice]})
+        extra = self.grounding() if first else {}  # said once, with the first chunk
+        return _sse({**self._head("chat.completion.chunk"), **extra, "choices": [choice]})
 
     def usage_chunk(self) -> bytes:
         return _sse({**self._head("chat.completion.chunk"), "choices": [],
@@ -232,7 +255,8 @@ async def _stream(request, reply: Reply, events: asyncio.Queue):
     pending = set(range(len(reply.answers)))
     try:
         for index in sorted(pending):
-            await response.write(reply.chunk(index, {"role": "assistant", "content": ""}))
+            await response.write(reply.chunk(index, {"role": "assistant", "content": ""},
+                                             first=True))
         while pending:
             index, batch = await events.get()
             text = "".join(v for k, v in batch if k == "delta")

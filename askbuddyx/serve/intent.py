@@ -1,0 +1,48 @@
+"""Which kind of answer a request wants: code, explain or search (rules first).
+
+    route("Write a function that parses ISO dates")        -> "code"
+    route("Why does this loop never end?")                 -> "explain"
+    route("Search the web for the latest aiohttp release") -> "search"
+
+The rules, in order: an explicit ask for the web (search, look up, latest, a URL) is a search;
+a question that opens like an explanation (explain, why, what is, describe) is explain; a
+request to make or change code (write, implement, fix, a code block) is code; any other
+question word makes it explain. When no rule fires, `fallback` decides (a callable, e.g. a
+model asked to classify), else it is code, the assistant's default. Only code answers get
+the runnable-first format (askbuddyx.prompting.SYSTEM_PROMPT); the others get
+PLAIN_SYSTEM_PROMPT.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+INTENTS = ("code", "explain", "search")
+SEARCH = re.compile(r"\b(search (the )?(web|internet|online)|google|look (it )?up|latest|"
+                    r"newest|news|release notes|changelog|today|this week|on the web)\b|"
+                    r"https?://", re.I)
+EXPLAIN_OPENING = re.compile(r"^\s*(please\s+)?(explain|why|what (is|are|does|do)|describe|"
+                             r"tell me (about|what)|what's|whats|compare|summari[sz]e)\b", re.I)
+CODE = re.compile(r"```|\b(write|implement|create|build|generate|fix|refactor|rewrite|add|"
+                  r"make|convert|optimi[sz]e|code|function|script|class|snippet|test|bug|"
+                  r"traceback|error)\b", re.I)
+QUESTION = re.compile(r"\?\s*$|^\s*(how|where|which|when|who|is|are|does|can)\b", re.I)
+
+
+def route(text: str, fallback: Callable[[str], str] | None = None) -> str:
+    """The intent of one user message: "code", "explain" or "search"."""
+    if SEARCH.search(text):
+        return "search"
+    if EXPLAIN_OPENING.search(text):
+        return "explain"
+    if CODE.search(text):
+        return "code"
+    if QUESTION.search(text):
+        return "explain"
+    if fallback is not None:
+        intent = fallback(text)
+        if intent not in INTENTS:
+            raise ValueError(f"the intent fallback answered {intent!r}, not one of {INTENTS}")
+        return intent
+    return "code"
