@@ -7,9 +7,9 @@ submit `n` engine Requests (they decode in the same batch), then answer as one J
 as server-sent events (`stream: true`, ending in `data: [DONE]`). With grounding set up
 (askbuddyx/serve/grounding.py), the messages get the routed system prompt, the memory's rules
 and the retrieved code first, and the response an `askbuddyx` field and `usage.sources`.
-With `logprobs`, each answer's tokens come with their log-probabilities (and `top_logprobs` alternatives), as
-OpenAI shapes them. A client that leaves, or a request still running when the server shuts
-down, has its answers cancelled in the engine at once.
+With `logprobs`, each answer's tokens come with their log-probabilities (and `top_logprobs`
+alternatives), as OpenAI shapes them. A client that leaves, or a request still running when
+the server shuts down, has its answers cancelled in the engine at once.
 
 Tested through the live server: tests/test_serve_api.py, tests/test_serve_lifecycle.py.
 """
