@@ -1,6 +1,6 @@
 """Which files of a folder an index reads: text files by extension, .gitignore respected.
 
-Each folder's `.gitignore` applies below it, as in git (pathspec's gitwildmatch patterns);
+Each folder's `.gitignore` applies below it, as in git (pathspec's GitIgnoreSpec);
 `.git` and the usual build and environment folders are skipped even without a .gitignore.
 Python files come first so that a partial index (or a slow one) has the code before the docs.
 """
@@ -35,12 +35,12 @@ class SourceFile:
         return self.rel.endswith(PYTHON_SUFFIXES)
 
 
-def _ignore_spec(folder: Path) -> pathspec.PathSpec | None:
+def _ignore_spec(folder: Path) -> pathspec.GitIgnoreSpec | None:
     gitignore = folder / ".gitignore"
     if not gitignore.is_file():
         return None
     lines = gitignore.read_text(encoding="utf-8", errors="replace").splitlines()
-    return pathspec.PathSpec.from_lines("gitwildmatch", lines)
+    return pathspec.GitIgnoreSpec.from_lines(lines)  # git's own matching rules
 
 
 def _ignored(rel_path: str, is_dir: bool, specs: list) -> bool:
