@@ -85,3 +85,26 @@ def test_page_renders_three_sections_with_copy_buttons(page):
     page.wait_for_function(
         "document.querySelectorAll('#rendered button.copy')[1].textContent === 'Copied'")
     assert page.evaluate("navigator.clipboard.readText()") == 'print(reverse_string("abc"))'
+
+
+@pytest.mark.slow
+def test_page_picks_an_index_and_lists_the_sources(page, live_server, tmp_path):
+    from askbuddyx.retrieval.store import CodeIndex
+    from tests.retrieval_repo import FUNCTIONS, make_repo
+
+    index = CodeIndex.open(live_server.chats_dir.parent / "outputs" / "indexes" /
+                           "pageshop.sqlite", create=True)
+    index.update(make_repo(tmp_path / "repo"))
+    index.close()
+    page.evaluate("window.askbuddyx.loadIndexes()")
+    page.wait_for_function("[...document.querySelectorAll('#index option')]"
+                           ".some(o => o.value === 'pageshop')")
+    page.select_option("#index", "pageshop")
+    page.fill("#prompt", "Which products have so few units left that we should order more?")
+    page.press("#prompt", "Enter")
+    page.wait_for_selector(".msg.assistant:last-child[data-state=done]", timeout=60_000)
+    sources = page.eval_on_selector_all(".msg.assistant:last-child .sources li",
+                                        "els => els.map(e => e.textContent)")
+    path, start, end = FUNCTIONS["items_running_low"]
+    assert f"{path}:{start}-{end} (items_running_low)" in sources
+    page.select_option("#index", "")
