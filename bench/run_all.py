@@ -37,6 +37,7 @@ BENCHES = [
     ("prepare", [], 180),                                         # 6 20,000 records
     ("sandbox", [], 240),                                         # 7 sandbox throughput
     ("cpu_matmul", [], 60),             # why eval.dequantize: 4-bit vs float32 matmul, 1/40 rows
+    ("retrieval", ["--files", "2000"], 240),  # 18 recall@5/MRR; index 2,000 files, re-index 1
 ]
 
 

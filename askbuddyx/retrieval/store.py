@@ -207,17 +207,19 @@ class CodeIndex:
 
     def _insert(self, fresh: list[tuple[SourceFile, str]]) -> int:
         chunks = [c for src, text in fresh for c in chunk_file(src.rel, text)]
+        # Ids given here (inside the caller's transaction), so both tables take a batch each.
+        next_id = self.db.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM chunks").fetchone()[0]
         for start in range(0, len(chunks), EMBED_BATCH):
             batch = chunks[start:start + EMBED_BATCH]
             vectors = self.embedder.embed([c.search_text() for c in batch])
-            for chunk, vector in zip(batch, vectors):
-                cur = self.db.execute(
-                    "INSERT INTO chunks (path, start_line, end_line, kind, name, text, context, "
-                    "hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    (chunk.path, chunk.start_line, chunk.end_line, chunk.kind, chunk.name,
-                     chunk.text, chunk.context, chunk.content_hash))
-                self.db.execute("INSERT INTO vectors (rowid, embedding) VALUES (?, ?)",
-                                (cur.lastrowid, vector.astype(np.float32).tobytes()))
+            ids = range(next_id + start, next_id + start + len(batch))
+            self.db.executemany(
+                "INSERT INTO chunks (id, path, start_line, end_line, kind, name, text, context, "
+                "hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [(i, c.path, c.start_line, c.end_line, c.kind, c.name, c.text, c.context,
+                  c.content_hash) for i, c in zip(ids, batch)])
+            self.db.executemany("INSERT INTO vectors (rowid, embedding) VALUES (?, ?)",
+                                [(i, v.tobytes()) for i, v in zip(ids, vectors)])
         return len(chunks)
 
     # -- searching -------------------------------------------------------------------------
