@@ -76,8 +76,9 @@ def _package_dir() -> Path:
 def shipped(spec: ModelSpec) -> bool:
     """Whether the installed wordllama package holds this model's weights and tokenizer."""
     from wordllama import WordLlama
+    from wordllama.config.models import WordLlamaModels
 
-    uri = getattr(WordLlama._wordllama, spec.config, None)
+    uri = getattr(WordLlamaModels, spec.config, None)
     if uri is None:
         return False
     return ((_package_dir() / "weights" / WordLlama.get_filename(spec.config, spec.dim, False))
@@ -87,10 +88,11 @@ def shipped(spec: ModelSpec) -> bool:
 @lru_cache(maxsize=4)
 def _load_wordllama(spec: ModelSpec):
     from wordllama import WordLlama
+    from wordllama.config.models import WordLlamaModels
 
-    if spec.config not in WordLlama._wordllama.list_configs():
+    if spec.config not in WordLlamaModels.list_configs():
         raise AskBuddyXError(f"WordLlama has no configuration {spec.config!r}.",
-                             hint=f"One of {', '.join(WordLlama._wordllama.list_configs())}; "
+                             hint=f"One of {', '.join(WordLlamaModels.list_configs())}; "
                              f"the shipped one is {DEFAULT_MODEL!r}.")
     if shipped(spec):
         # The wheel lays its files out as wordllama's cache does (weights/, tokenizers/), so

@@ -30,8 +30,8 @@ from askbuddyx.errors import AskBuddyXError
 from askbuddyx.prompting import PLAIN_SYSTEM_PROMPT, SYSTEM_PROMPT
 from askbuddyx.retrieval.store import CodeIndex, Hit, index_path
 from askbuddyx.serve.intent import route
-from askbuddyx.serve.memory import MemoryStore, rules_prompt
-from askbuddyx.serve.schema import ApiError, bad
+from askbuddyx.serve.memory import MAX_RULE_CHARS, MemoryFull, MemoryStore, rules_prompt
+from askbuddyx.serve.schema import ApiError, bad, parse_json
 from askbuddyx.serve.websearch import DEFAULT_URL, OFF_NOTE, SearchFailed, TavilySearch
 
 log = logging.getLogger("askbuddyx.serve")
@@ -226,9 +226,6 @@ async def _web(grounding: Grounding, question: str) -> tuple[str, dict]:
 
 # -- memory routes --------------------------------------------------------------------------
 async def add_rule(request: web.Request) -> web.Response:
-    from askbuddyx.serve.memory import MAX_RULE_CHARS, MemoryFull
-    from askbuddyx.serve.schema import parse_json
-
     body = parse_json(await request.read())
     rule = body.get("rule") if isinstance(body, dict) else None
     if not isinstance(rule, str) or not rule.strip() or len(rule) > MAX_RULE_CHARS:
