@@ -120,6 +120,9 @@ def test_index_reopens_with_its_model_and_rejects_another(tmp_path, index):
         CodeIndex.open(path, model="wordllama:l3_supercat-256")
     with pytest.raises(AskBuddyXError, match="No index"):
         CodeIndex.open(tmp_path / "missing.sqlite")
+    (tmp_path / "other.sqlite").write_bytes(b"")  # an empty file is not an index
+    with pytest.raises(AskBuddyXError, match="not an AskBuddyX index"):
+        CodeIndex.open(tmp_path / "other.sqlite")
     with pytest.raises(AskBuddyXError, match="Bad index name"):
         index_path(tmp_path, "../etc")
 

@@ -123,6 +123,10 @@ class CodeIndex:
             raise AskBuddyXError(f"{path} was built with {stored['model']}, not {model}.",
                                  hint="Index under another --name, or delete the file to "
                                  "rebuild it with the new model.")
+        if not stored and not create:
+            db.close()
+            raise AskBuddyXError(f"{path} is not an AskBuddyX index (no meta table).",
+                                 hint="Point at a file `askbuddyx index` wrote, or re-index.")
         embedder = Embedder(stored.get("model") or model or DEFAULT_MODEL)
         index = cls(db, path, embedder)
         if not stored:

@@ -122,10 +122,11 @@ class Grounding:
 
 
 def source_block(hit: Hit, text: str) -> str:
+    """How a chunk (or its first lines, `text`) is shown to the model: path, lines, code."""
     c = hit.chunk
     name = f" ({c.name})" if c.name else ""
-    return f"{c.path} lines {c.start_line}-{c.start_line + text.count(chr(10))}{name}:\n" \
-           f"```\n{text}\n```"
+    end = c.start_line + text.count("\n")
+    return f"{c.path} lines {c.start_line}-{end}{name}:\n```\n{text}\n```"
 
 
 def fit(block: str, budget: int, tokenizer, hit: Hit) -> str | None:
