@@ -1,13 +1,17 @@
 """Bench 5: DVC bookkeeping cost, and what an eval-only param change reruns.
 
-    .venv/bin/python bench/bench_dvc.py [--rounds 3] [--json out.json]
+    .venv/bin/python bench/bench_dvc.py [--seconds 120] [--rounds 3] [--json out.json]
 
 In a scratch git + DVC copy of the project on a small slice (as tests/test_pipeline_e2e.py
 does): one full `dvc repro` (timed, for reference), then `rounds` no-op `dvc repro` runs
 (nothing changed: DVC hashes deps, params and outs and runs nothing; best and median shown),
 then `eval.max_tokens` is changed and we record which stages `dvc status` reports changed and
 which `dvc repro` actually runs. Must be: evaluate and the stages downstream of it (bundle),
-nothing upstream (no retraining).
+nothing upstream (no retraining). The tiny profile (the pipeline's plumbing, not the model).
+
+Sizing (`--seconds`): the full repro and one no-op repro are always run (the first no-op is
+the calibration); further no-op rounds, up to `--rounds`, as fit in what is left once the
+eval change (estimated from the full repro) is set aside.
 """
 
 from __future__ import annotations
@@ -23,7 +27,11 @@ from pathlib import Path
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import env, machine, run, scratch_project, write_json  # noqa: E402, I001
+from _common import Budget, add_seconds_arg, env, fit, machine, run, scratch_project, write_json  # noqa: E402, I001
+
+# What the eval-change repro is set aside as, a part of the full repro: it reruns the two
+# evaluations and bundle, not the data stages and training (the rest of a full repro).
+CHANGE_SHARE_OF_FULL = 0.6
 
 
 def small(params: dict) -> None:
@@ -65,9 +73,11 @@ def ran(output: str) -> set:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--rounds", type=int, default=3)
+    add_seconds_arg(parser, 120)
+    parser.add_argument("--rounds", type=int, default=3, help="no-op repro rounds at most")
     parser.add_argument("--json", default=None, help="write the figures here (flat JSON)")
     args = parser.parse_args(argv)
+    budget = Budget(args.seconds)
     e = env(openblas=False)  # the stages choose their BLAS themselves, as under `make run`
     with tempfile.TemporaryDirectory(prefix="bench_dvc_") as tmp:
         work = scratch_project(Path(tmp), small)
@@ -78,10 +88,14 @@ def main(argv=None) -> int:
         full = time.perf_counter() - t
         print(f"full dvc repro (small slice): {full:.1f} s, ran {sorted(full_ran)}  ({machine()})")
         noop, noop_ran = [], set()
-        for _ in range(args.rounds):
+        rounds = args.rounds
+        while len(noop) < rounds:
             t = time.perf_counter()
             noop_ran |= ran(run(["dvc", "repro"], work, e))
             noop.append(time.perf_counter() - t)
+            if len(noop) == 1:  # the calibration
+                rounds = 1 + fit("no-op dvc repro rounds", noop[0], budget.left(),
+                                 0, args.rounds - 1, fixed_s=CHANGE_SHARE_OF_FULL * full)
         print(f"no-op dvc repro: best {min(noop):.2f} s, median {statistics.median(noop):.2f} s "
               f"(runs: {', '.join(f'{x:.2f}' for x in noop)}); stages run: {sorted(noop_ran)}")
         params = yaml.safe_load((work / "params.yaml").read_text())
@@ -98,7 +112,8 @@ def main(argv=None) -> int:
           f"{sorted(change_ran)} in {change:.1f} s; allowed (evaluate and downstream): "
           f"{sorted(allowed)}: {'MET' if ok else 'NOT MET'}")
     write_json(args.json, {
-        "full_repro_s": round(full, 2), "noop_repro_s": round(min(noop), 2),
+        "full_repro_s": round(full, 2), "noop_rounds": len(noop),
+        "noop_repro_s": round(min(noop), 2),
         "noop_repro_median_s": round(statistics.median(noop), 2),
         "noop_stages_run": ",".join(sorted(noop_ran)),
         "eval_param_status_changed": ",".join(sorted(status)),

@@ -1,6 +1,6 @@
 """Benchmark: 20,000 records from a local file to training-ready text in under 10 seconds.
 
-    .venv/bin/python bench/bench_prepare.py [--records 20000] [--runs 3]
+    .venv/bin/python bench/bench_prepare.py [--seconds 60] [--records 20000] [--runs 3]
 
 Writes N code-alpaca-shaped records from the bundled generator (askbuddyx.data.code_tasks,
 the same generator as assets/datasets/code_tasks.jsonl) plus the curated set into a temporary
@@ -18,6 +18,10 @@ Then the redaction pass alone (what prepare's `redact_all` does) over the same r
 whole pass (our rules + detect-secrets), the detect-secrets part of it, how many lines passed
 its gate to `scan_line`; and again with a secret of the kinds issue 15 found planted in every
 50th record (each must be counted by its detector).
+
+Sizing (`--seconds`): the record count is the target's, so it stays; the first run calibrates
+how many more (up to `--runs`, median reported) fit once the redaction passes (about one run's
+time) are set aside.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ T0 = time.perf_counter()
 import argparse  # noqa: E402
 import os  # noqa: E402
 import statistics  # noqa: E402
+import sys  # noqa: E402
 import tempfile  # noqa: E402
 from collections import Counter  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -43,6 +48,9 @@ from askbuddyx.data.io import write_jsonl  # noqa: E402
 from askbuddyx.data.prepare import PrepareConfig, prepare_dataset  # noqa: E402
 from askbuddyx.data.redact import redact_record  # noqa: E402
 from askbuddyx.models import load_tokenizer  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import Budget, add_seconds_arg, fit  # noqa: E402
 
 IMPORT_SECONDS = time.perf_counter() - T0
 ROOT = Path(__file__).resolve().parents[1]
@@ -142,11 +150,14 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--records", type=int, default=20_000)
-    parser.add_argument("--runs", type=int, default=1, help="repeat and report the median")
+    add_seconds_arg(parser, 60)
+    parser.add_argument("--runs", type=int, default=3,
+                        help="at most: repeat and report the median")
     parser.add_argument("--json", default=None, help="write the figures here (flat JSON)")
     parser.add_argument("--max-seq-length", type=int, default=768)
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args(argv)
+    budget = Budget(args.seconds)
 
     tasks = generate_tasks(args.records, args.seed)
     with tempfile.TemporaryDirectory() as tmp:
@@ -155,8 +166,11 @@ def main(argv=None) -> int:
         write_jsonl(data, (t.record() for t in tasks))
         sources = [{"name": "generated", "kind": "local", "path": str(data)},
                    {"name": "curated", "kind": "local", "path": str(CURATED), "curated": True}]
-        results = [run_once(tmp / f"run{i}", sources, args.max_seq_length)
-                   for i in range(args.runs)]
+        results = [run_once(tmp / "run0", sources, args.max_seq_length)]  # the calibration
+        first = results[0]["times"]["total"]
+        runs = 1 + fit("prepare runs", first, budget.left(), 0, args.runs - 1, fixed_s=first)
+        results += [run_once(tmp / f"run{i}", sources, args.max_seq_length)
+                    for i in range(1, runs)]
 
     m = results[-1]["metrics"]
     print()
@@ -167,7 +181,7 @@ def main(argv=None) -> int:
     for step in results[0]["times"]:
         values = [r["times"][step] for r in results]
         print(f"  {step:<15} {statistics.median(values):6.2f} s"
-              + (f"   (runs: {', '.join(f'{v:.2f}' for v in values)})" if args.runs > 1 else ""))
+              + (f"   (runs: {', '.join(f'{v:.2f}' for v in values)})" if runs > 1 else ""))
     total = statistics.median(r["times"]["total"] for r in results)
     print(f"prepare {m['lines_in']} records, local file -> training-ready text (token lengths "
           f"included): {total:.2f} s; target {TARGET_SECONDS:.0f} s; ratio "
@@ -178,7 +192,7 @@ def main(argv=None) -> int:
         import json
 
         Path(args.json).write_text(json.dumps({**redaction,
-            "records": m["lines_in"], "runs": args.runs, "total_s": round(total, 2),
+            "records": m["lines_in"], "runs": runs, "total_s": round(total, 2),
             **{f"{step.replace(' ', '_')}_s": round(statistics.median(
                 r["times"][step] for r in results), 2) for step in results[0]["times"]},
             "import_s": round(IMPORT_SECONDS, 2), "ratio": round(total / TARGET_SECONDS, 3),
