@@ -73,7 +73,7 @@ publish: $(STAMP)  ## release check (dvc repro publish), then upload outputs/hf_
 	$(BIN)/dvc repro publish
 	$(BIN)/askbuddyx publish $(PUBLISH_ARGS)
 
-bench: $(STAMP)  ## every benchmark in bench/ side by side (<15 min): metrics/bench.json
+bench: $(STAMP)  ## the benchmarks in bench/, each sized to its time share (<20 min): metrics/bench.json
 	$(BIN)/python bench/run_all.py $(BENCH_ARGS)
 
 lint: $(STAMP)

@@ -53,12 +53,13 @@ def add_seconds_arg(parser, default: float) -> None:
 
 
 def fit(what: str, unit_s: float, seconds: float, lo: int, hi: int, fixed_s: float = 0.0) -> int:
-    """How many `what` of `unit_s` seconds each (after `fixed_s`) fit in `seconds`, clamped to
-    [lo, hi], and say so: the sizing is part of the bench's output."""
+    """How many of `what` ("one more round"), `unit_s` seconds each, fit in `seconds` after
+    `fixed_s`, clamped to [lo, hi]; and say so: the sizing is part of the bench's output."""
     room = seconds - fixed_s
     n = max(lo, min(hi, math.floor(room / unit_s) if unit_s > 0 else hi))
-    note = "" if lo * unit_s <= room else f" (over the share: {lo} is the least that measures)"
-    print(f"sizing: one of {what} takes ~{unit_s:.1f} s: {n} fit in {seconds:.0f} s"
+    note = (f" (over the share: {lo} is the least that measures)"
+            if lo > 0 and lo * unit_s > room else "")
+    print(f"sizing: {what} takes ~{unit_s:.1f} s: {n} fit in {seconds:.0f} s"
           + (f" after {fixed_s:.0f} s fixed" if fixed_s else "") + f" (range {lo}..{hi}){note}",
           flush=True)
     return n
@@ -167,6 +168,9 @@ def scratch_project(work: Path, edit=None, profile: str = "tiny") -> Path:
             shutil.copytree(src, work / name, ignore=shutil.ignore_patterns("__pycache__"))
         else:
             shutil.copy(src, work / name)
+    # fetch_data's dep for your own sources: in the scratch copy, empty (only its README).
+    (work / "data" / "sources").mkdir(parents=True)
+    shutil.copy(ROOT / "data" / "sources" / "README.md", work / "data" / "sources")
     params = compose_params(work / "params.yaml", profile, conf_dir=ROOT / "conf")
     if edit:
         edit(params)

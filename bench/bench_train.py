@@ -213,7 +213,7 @@ def tiny_part(tmp: Path, budget: Budget, max_rounds: int) -> dict:
           flush=True)
     t0 = time.perf_counter()
     tiny_round(work, cmds, 1, times)  # the calibration round
-    rounds = 1 + fit("tiny rounds (ours + raw)", time.perf_counter() - t0, budget.left(),
+    rounds = 1 + fit("one more tiny round (ours + raw)", time.perf_counter() - t0, budget.left(),
                      0, max_rounds - 1)
     for rnd in range(2, rounds + 1):
         tiny_round(work, cmds, rnd, times)

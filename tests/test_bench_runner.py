@@ -138,9 +138,9 @@ def test_registered_default_benches_take_seconds_and_json():
 def test_fit_clamps_and_says_how_many_fit(capsys):
     sys.path.insert(0, str(ROOT / "bench"))
     common = load("_common")
-    assert common.fit("steps", 14.2, 180, 1, 6) == 6
-    assert common.fit("steps", 14.2, 60, 1, 6) == 4
-    assert common.fit("steps", 100, 60, 1, 6) == 1  # the least that measures
-    assert common.fit("rounds", 10, 60, 0, 4, fixed_s=45) == 1
+    assert common.fit("a step", 14.2, 180, 1, 6) == 6
+    assert common.fit("a step", 14.2, 60, 1, 6) == 4
+    assert common.fit("a step", 100, 60, 1, 6) == 1  # the least that measures
+    assert common.fit("one more round", 10, 60, 0, 4, fixed_s=45) == 1
     out = capsys.readouterr().out
-    assert "~14.2 s: 4 fit in 60 s" in out and "over the share" in out
+    assert "a step takes ~14.2 s: 4 fit in 60 s" in out and "over the share" in out
