@@ -1,6 +1,6 @@
 """Bench 2: data-parallel training on 2 processes vs 1 (mlx.launch, ring backend, 127.0.0.1).
 
-    .venv/bin/python bench/bench_distributed.py [--seconds 90] [--iters 16] [--batch-size 4] \
+    .venv/bin/python bench/bench_distributed.py [--seconds 90] [--iters 8] [--batch-size 4] \
         [--rounds 2] [--json out.json]
 
 In a scratch copy of the project (data from the fetch/prepare/build_text stages, not timed),
@@ -55,7 +55,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     add_seconds_arg(parser, 90)
-    parser.add_argument("--iters", type=int, default=16)
+    parser.add_argument("--iters", type=int, default=8)
     parser.add_argument("--batch-size", type=int, default=4)
     parser.add_argument("--rounds", type=int, default=2, help="at most; best of each")
     parser.add_argument("--json", default=None, help="write the figures here (flat JSON)")

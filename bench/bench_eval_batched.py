@@ -42,9 +42,11 @@ TARGET = 3.0
 HELDOUT = "data/processed/heldout.jsonl"
 MIN_PROMPTS = 12  # fewer and batching has little to batch: the ratio would mean little
 MIN_MAX_TOKENS = 32
-# A round's cost in units of its one-at-a-time part: single + plain + batched (+ 4-bit), the
-# batched ways each at most ~1/2 of single on this machine (the target is 1/3).
-ROUND_UNITS = 2.5
+# A round's cost in units of its one-at-a-time part: single + plain + batched, the batched
+# ways each at most ~1/2 of single on this machine (the target is 1/3). The 4-bit batched way
+# is costed apart: MLX's CPU quantized matmul pays about a single-row product per row, so it
+# is costed as one 4-bit answer at a time.
+ROUND_UNITS = 2.0
 
 
 @dataclass
@@ -72,15 +74,19 @@ def eval_prompts(stage: dict, n: int) -> list:
     return prompts[:n]
 
 
-def size_to(seconds: float, answer: tuple[float, float], models: int, wanted: Size) -> Size:
+def size_to(seconds: float, answer: tuple[float, float], answer_4bit: tuple | None,
+            models: int, wanted: Size) -> Size:
     """Cut rounds, then max_tokens, then prompts until a measurement fits in `seconds`;
-    `answer` is one-at-a-time generation's (seconds of a prompt's prefill, of a token)."""
+    `answer` is one-at-a-time generation's (seconds of a prompt's prefill, of a token), with
+    the stage's weights; `answer_4bit` the same with the 4-bit ones (None: not timed)."""
     size = Size(wanted.prompts, wanted.max_tokens, wanted.rounds)
     prefill_s, token_s = answer
 
     def cost(sz: Size) -> float:
-        return (sz.rounds * ROUND_UNITS * models * sz.prompts
-                * (prefill_s + sz.max_tokens * token_s))
+        one = ROUND_UNITS * (prefill_s + sz.max_tokens * token_s)
+        if answer_4bit:
+            one += answer_4bit[0] + sz.max_tokens * answer_4bit[1]
+        return sz.rounds * models * sz.prompts * one
 
     while cost(size) > seconds and size.rounds > 1:
         size.rounds -= 1
@@ -145,7 +151,8 @@ def measure(name: str, model: str, adapter: str | None, all_prompts: list, args,
     tokenizer = models[0][1]
     for m, tok in models + loaded:
         generate_answers(m, tok, all_prompts[:2], 8, 2)  # warm up both code paths
-    size = size_to(budget.left(), calibrate(models, all_prompts), len(models),
+    size = size_to(budget.left(), calibrate(models, all_prompts),
+                   calibrate(loaded, all_prompts) if loaded else None, len(models),
                    Size(len(all_prompts), args.max_tokens, args.rounds))
     prompts = all_prompts[:size.prompts]
     processors = make_logits_processors(repetition_penalty=args.repetition_penalty)

@@ -123,7 +123,8 @@ def boxed_steps(name: str, cmd: list, cwd: Path, environ: dict, box_s: float,
             print(f"  {name} step {len(result.steps)}: {result.steps[-1]:.1f} s", flush=True)
             if len(result.steps) < max_steps and when - start + mean > box_s:
                 print(f"  {name}: a step takes ~{mean:.1f} s: {len(result.steps)} of "
-                      f"{max_steps} steps fit in its {box_s:.0f} s box; stopped there",
+                      f"{max_steps} steps fit in its {max(0.0, box_s):.0f} s box (the first "
+                      "always runs); stopped there",
                       flush=True)
                 os.killpg(proc.pid, signal.SIGTERM)
                 stopped = True
@@ -168,7 +169,12 @@ def smol_part(tmp: Path, budget: Budget, reserve_s: float, max_steps: int) -> di
     raw = boxed_steps("raw (mlx_lm lora, 4-bit base)", raw_cmd, work, dict(env(), **threads),
                       box_s - ours.wall, max_steps)
     meta_path = work / "ours_adapter/run_meta.json"
-    dequantized = json.loads(meta_path.read_text())["dequantized"] if meta_path.is_file() else None
+    if meta_path.is_file():  # ours ran to its end: what it recorded
+        dequantized = json.loads(meta_path.read_text())["dequantized"]
+    else:  # stopped in its box: what train.dequantize resolves to here, as the stage does
+        from askbuddyx.models import wants_float_weights
+
+        dequantized = wants_float_weights(p["dequantize"], key="train.dequantize")
     upto = min(len(ours.steps), len(raw.steps))
     o, r = per_step(ours, upto), per_step(raw, upto)
     which = f"steps 2..{upto}" if upto > 1 else "step 1 only (compiles too)"
