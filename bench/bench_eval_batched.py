@@ -16,12 +16,13 @@ the stage uses). One at a time: mlx-lm's `generate` per prompt. Also shown: plai
 batching alone gives from what the stage's shared-system-prompt cache and length-sorted prefill
 add. Both ways use the stage's weights: float32 on MLX's CPU backend (`eval.dequantize: auto`);
 when they are, the stage's batched path is also timed with the 4-bit weights as loaded, to show
-what dequantizing adds. Target: batched >= 3x faster.
+what dequantizing adds (the tiny model only by default: on smol that way takes minutes).
+Target: batched >= 3x faster.
 
 Sizing (`--seconds`, run_all.py's share, split evenly over the models): after loading and
 warming up a model, one short one-at-a-time generation calibrates the seconds per token; the
-rounds, then max_tokens, then the number of prompts are cut until a whole measurement fits,
-and the output says so.
+rounds, then max_tokens, then the number of prompts, then the adapter's pass are cut until a
+whole measurement fits, and the output says so.
 """
 
 import argparse
@@ -40,8 +41,8 @@ from askbuddyx.config import load_yaml  # noqa: E402
 
 TARGET = 3.0
 HELDOUT = "data/processed/heldout.jsonl"
-MIN_PROMPTS = 12  # fewer and batching has little to batch: the ratio would mean little
-MIN_MAX_TOKENS = 32
+MIN_PROMPTS = 8  # fewer and batching has little to batch: the ratio would mean little
+MIN_MAX_TOKENS = 16
 # A round's cost in units of its one-at-a-time part: single + plain + batched, the batched
 # ways each at most ~1/2 of single on this machine (the target is 1/3). The 4-bit batched way
 # is costed apart: MLX's CPU quantized matmul pays about a single-row product per row, so it
@@ -54,6 +55,7 @@ class Size:
     prompts: int
     max_tokens: int
     rounds: int
+    models: int  # 2: base model and adapter, as the stage; 1: the base model only
 
 
 def eval_prompts(stage: dict, n: int) -> list:
@@ -75,18 +77,19 @@ def eval_prompts(stage: dict, n: int) -> list:
 
 
 def size_to(seconds: float, answer: tuple[float, float], answer_4bit: tuple | None,
-            models: int, wanted: Size) -> Size:
-    """Cut rounds, then max_tokens, then prompts until a measurement fits in `seconds`;
+            wanted: Size) -> Size:
+    """Cut rounds, then max_tokens, then prompts, then the adapter's pass until a
+    measurement fits in `seconds`;
     `answer` is one-at-a-time generation's (seconds of a prompt's prefill, of a token), with
     the stage's weights; `answer_4bit` the same with the 4-bit ones (None: not timed)."""
-    size = Size(wanted.prompts, wanted.max_tokens, wanted.rounds)
+    size = Size(wanted.prompts, wanted.max_tokens, wanted.rounds, wanted.models)
     prefill_s, token_s = answer
 
     def cost(sz: Size) -> float:
         one = ROUND_UNITS * (prefill_s + sz.max_tokens * token_s)
         if answer_4bit:
             one += answer_4bit[0] + sz.max_tokens * answer_4bit[1]
-        return sz.rounds * models * sz.prompts * one
+        return sz.rounds * sz.models * sz.prompts * one
 
     while cost(size) > seconds and size.rounds > 1:
         size.rounds -= 1
@@ -94,28 +97,30 @@ def size_to(seconds: float, answer: tuple[float, float], answer_4bit: tuple | No
         size.max_tokens = max(MIN_MAX_TOKENS, size.max_tokens * 3 // 4)
     while cost(size) > seconds and size.prompts > MIN_PROMPTS:
         size.prompts = max(MIN_PROMPTS, size.prompts * 3 // 4)
+    if cost(size) > seconds:
+        size.models = 1
     fits = "fits" if cost(size) <= seconds else "is the least that measures (over the share)"
     print(f"sizing: one answer at a time takes ~{prefill_s:.2f} s of prefill + "
           f"{1000 * token_s:.1f} ms a token: "
-          f"{size.rounds} round(s) x {size.prompts} prompts x {models} model(s) x "
+          f"{size.rounds} round(s) x {size.prompts} prompts x {size.models} model(s) x "
           f"{size.max_tokens} max tokens (asked {wanted.rounds} x {wanted.prompts} x "
-          f"{wanted.max_tokens}) {fits} in {seconds:.0f} s (~{cost(size):.0f} s)", flush=True)
+          f"{wanted.models} x {wanted.max_tokens}) {fits} in {seconds:.0f} s "
+          f"(~{cost(size):.0f} s)", flush=True)
     return size
 
 
-def load_models(model: str, adapter: str | None, dequantize: str):
-    """(models, loaded): the stage's weights for base (+ adapter), and the 4-bit weights as
-    loaded when the stage dequantizes (else [])."""
+def load_models(model: str, adapter: str | None, dequantize: str, four_bit: bool):
+    """(models, loaded, float_weights): the stage's weights for base (+ adapter); with
+    `four_bit`, the 4-bit weights as loaded too when the stage dequantizes (else [])."""
     from askbuddyx.models import dequantize_for_generation, load_model, wants_float_weights
 
     adapters = [None, adapter] if adapter else [None]
     models = [load_model(model, adapter_path=a) for a in adapters]
-    loaded = []
-    if wants_float_weights(dequantize):
-        loaded = [load_model(model, adapter_path=a) for a in adapters]
-        if not all([dequantize_for_generation(m) for m, _ in models]):
-            loaded = []  # nothing was quantized
-    return models, loaded
+    if not wants_float_weights(dequantize):
+        return models, [], False
+    float_weights = all([dequantize_for_generation(m) for m, _ in models])
+    loaded = [load_model(model, adapter_path=a) for a in adapters] if four_bit else []
+    return models, loaded if float_weights else [], float_weights
 
 
 def calibrate(models, prompts: list, tokens: int = 16) -> tuple[float, float]:
@@ -147,13 +152,19 @@ def measure(name: str, model: str, adapter: str | None, all_prompts: list, args,
     from askbuddyx.prompting import build_messages
 
     budget = Budget(seconds)
-    models, loaded = load_models(model, adapter, args.dequantize)
+    four_bit = name in args.four_bit_models.split(",")
+    models, loaded, float_weights = load_models(model, adapter, args.dequantize, four_bit)
+    if float_weights and not four_bit:
+        print(f"[{name}] the 4-bit batched way is not timed on {name} (--four-bit-models): "
+              "MLX's CPU quantized matmul pays a row's cost per row, prefill included, which "
+              "makes it minutes here (bench_cpu_matmul.py shows why)", flush=True)
     tokenizer = models[0][1]
     for m, tok in models + loaded:
         generate_answers(m, tok, all_prompts[:2], 8, 2)  # warm up both code paths
     size = size_to(budget.left(), calibrate(models, all_prompts),
-                   calibrate(loaded, all_prompts) if loaded else None, len(models),
-                   Size(len(all_prompts), args.max_tokens, args.rounds))
+                   calibrate(loaded, all_prompts) if loaded else None,
+                   Size(len(all_prompts), args.max_tokens, args.rounds, len(models)))
+    models, loaded = models[:size.models], loaded[:size.models]
     prompts = all_prompts[:size.prompts]
     processors = make_logits_processors(repetition_penalty=args.repetition_penalty)
 
@@ -194,7 +205,7 @@ def measure(name: str, model: str, adapter: str | None, all_prompts: list, args,
     n_tokens = sum(len(tokenizer.encode(a)) for a in batched)
     same = sum(a == b == c for a, b, c in zip(batched, single, plain))
     ratio = t_single / t_batched
-    which = "base model + demo adapter" if adapter else "base model"
+    which = "base model + demo adapter" if len(models) > 1 else "base model"
     print(f"[{name}] {len(prompts)} prompts x {which}, batch {args.batch_size}, max_tokens "
           f"{size.max_tokens}, ~{n_tokens} tokens generated; median of {size.rounds} "
           "interleaved round(s)")
@@ -202,7 +213,7 @@ def measure(name: str, model: str, adapter: str | None, all_prompts: list, args,
     print(f"[{name}] one at a time        : {t_single:6.1f} s  (rounds: {rounds['single']})")
     print(f"[{name}] batch_generate, plain: {t_plain:6.1f} s  ({t_single / t_plain:.1f}x)")
     print(f"[{name}] batched (eval stage) : {t_batched:6.1f} s  (rounds: {rounds['batched']})"
-          + ("; float32 weights (eval.dequantize)" if loaded else ""))
+          + ("; float32 weights (eval.dequantize)" if float_weights else ""))
     if loaded:
         print(f"[{name}]   same, 4-bit weights: {t_4bit:6.1f} s  ({t_single / t_4bit:.1f}x); "
               f"identical answers {sum(a == b for a, b in zip(batched, outputs['batched_4bit']))}"
@@ -215,7 +226,7 @@ def measure(name: str, model: str, adapter: str | None, all_prompts: list, args,
         "rounds": size.rounds, "generated_tokens": n_tokens, "single_s": round(t_single, 2),
         "plain_s": round(t_plain, 2), "batched_s": round(t_batched, 2),
         "plain_ratio": round(t_single / t_plain, 3), "single_runs_s": rounds["single"],
-        "batched_runs_s": rounds["batched"], "float_weights": bool(loaded),
+        "batched_runs_s": rounds["batched"], "float_weights": float_weights,
         "batched_4bit_s": round(t_4bit, 2) if loaded else None,
         "ratio": round(ratio, 3), "target": TARGET, "met": ratio >= TARGET,
         "identical_answers": same}
@@ -242,6 +253,8 @@ def main() -> None:
     parser.add_argument("--no-adapter", action="store_true",
                         help="base model only (the stage also generates with the adapter)")
     parser.add_argument("--rounds", type=int, default=3, help="at most (sizing may lower it)")
+    parser.add_argument("--four-bit-models", default="tiny",
+                        help="models whose batched way is also timed with the 4-bit weights")
     parser.add_argument("--json", default=None, help="write the figures here (flat JSON)")
     args = parser.parse_args()
     maybe_reexec_with_openblas()

