@@ -93,10 +93,13 @@ def size_to(seconds: float, answer: tuple[float, float], answer_4bit: tuple | No
 
     while cost(size) > seconds and size.rounds > 1:
         size.rounds -= 1
-    while cost(size) > seconds and size.max_tokens > MIN_MAX_TOKENS:
-        size.max_tokens = max(MIN_MAX_TOKENS, size.max_tokens * 3 // 4)
-    while cost(size) > seconds and size.prompts > MIN_PROMPTS:
-        size.prompts = max(MIN_PROMPTS, size.prompts * 3 // 4)
+    # Answers and prompts in turn, each down to a middle size first, then to its least: a
+    # short answer to many prompts and a long one to few both misstate the stage's work.
+    for least_tokens, least_prompts in ((64, 16), (MIN_MAX_TOKENS, MIN_PROMPTS)):
+        while cost(size) > seconds and size.max_tokens > least_tokens:
+            size.max_tokens = max(least_tokens, size.max_tokens * 3 // 4)
+        while cost(size) > seconds and size.prompts > least_prompts:
+            size.prompts = max(least_prompts, size.prompts * 3 // 4)
     if cost(size) > seconds:
         size.models = 1
     fits = "fits" if cost(size) <= seconds else "is the least that measures (over the share)"
