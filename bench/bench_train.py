@@ -10,8 +10,9 @@ prepare_data and build_text stages, not timed):
    `train.dequantize: auto`, so LoRA trains over a float32 copy of the base on MLX's CPU
    backend. Raw: `python -m mlx_lm lora --train -c cfg.yaml` with the same mlx-lm arguments,
    over the 4-bit base (QLoRA). Time per step of each: mlx-lm's loop prints a line after each
-   step (steps_per_report 1) and after each validation (one batch); a step's time is the time
-   from the line before it to its own, so loading and validation are left out. The ratio
+   step (steps_per_report 1) and after each validation (one batch: the shortest validation
+   chats, the same for both); a step's time is the time from the line before it to its own,
+   so loading and validation are left out. The ratio
    ours/raw compares the same steps (same batches): the first step compiles, so it counts
    only when no second step fits. Expected far below 1.0 on a CPU (issue 14: ~10 s vs ~100 s).
 2. tiny (the embedded model; when the share leaves room): the same computation. Ours with
@@ -144,6 +145,14 @@ def per_step(run_: StepRun, upto: int) -> float:
     return statistics.mean(steps[1:] if len(steps) > 1 else steps)
 
 
+def shortest_validation(data: Path, batch_size: int) -> None:
+    """Keep the `batch_size` shortest validation chats: mlx-lm validates before step 1 in
+    any case, over 4-bit weights that takes about half a step, and the step times leave
+    validation out, so both sides validate one short batch (the same one)."""
+    lines = (data / "valid.jsonl").read_text().splitlines()
+    (data / "valid.jsonl").write_text("\n".join(sorted(lines, key=len)[:batch_size]) + "\n")
+
+
 def smol_part(tmp: Path, budget: Budget, reserve_s: float, max_steps: int) -> dict:
     """Ours (float base) vs raw (4-bit base) on the smol model: time per step, ours / raw;
     both runs in what is left of `budget` once the data is ready, less `reserve_s`."""
@@ -153,11 +162,12 @@ def smol_part(tmp: Path, budget: Budget, reserve_s: float, max_steps: int) -> di
 
     work = scratch_project(tmp / "smol", edit, profile="smol")
     data = prepare_training_data(work, "smol")
+    p = yaml.safe_load((work / "params.yaml").read_text())["train"]
+    shortest_validation(data, p["batch_size"])
     print(f"smol: data ready ({sum(1 for _ in open(data / 'train.jsonl'))} train chats), "
           f"{budget.left():.0f} s left of {budget.seconds:.0f}; {machine()}", flush=True)
     ours_cmd, raw_cmd = commands(work, work / "models/base")
     box_s = budget.left() - reserve_s
-    p = yaml.safe_load((work / "params.yaml").read_text())["train"]
     print(f"smol: batch {p['batch_size']}, max_seq_length {p['max_seq_length']}, num_layers "
           f"{p['num_layers']}, rank {p['rank']}; up to {max_steps} steps each", flush=True)
     from askbuddyx.accel import cpu_cores
