@@ -9,6 +9,7 @@
     askbuddyx export-chats                        captured chats -> ChatML training source
     askbuddyx index PATH [--name N]               index a folder's code for grounded answers
     askbuddyx search-index N "question"           the chunks a grounded request would get
+    askbuddyx doc2data DOC.md [--name N]          Markdown -> Q/A pairs + held-out questions
 
 The pipeline itself runs through DVC (`dvc repro`, `make run`); its stages call the same
 library functions. Errors print as "error: ... / how to fix: ..." and exit with status 2.
@@ -75,6 +76,19 @@ def cmd_runnable_first(args) -> int:
     return 0
 
 
+def cmd_doc2data(args) -> int:
+    from askbuddyx.data.doc2data import write_doc2data
+
+    report = write_doc2data(args.doc, args.out_dir, args.name)
+    rules = ", ".join(f"{rule} {n}" for rule, n in report["pairs_by_rule"].items())
+    skipped = ", ".join(f"{k} {v}" for k, v in report["skipped"].items()) or "nothing"
+    print(f"{report['files']['train']}: {report['train_pairs']} pairs from {report['facts']} "
+          f"facts ({rules}); held out: {report['heldout_questions']} rephrased questions in "
+          f"{report['files']['heldout']}; skipped: {skipped}; report: "
+          f"{report['files']['report']}")
+    return 0
+
+
 def cmd_params(args) -> int:
     from askbuddyx.config import PARAMS_FILE, compose_params, find_project_root
 
@@ -105,6 +119,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--output",
                    default=str(project_path("assets/datasets/code_tasks_runnable_first.jsonl")))
     p.set_defaults(func=cmd_runnable_first)
+
+    p = sub.add_parser("doc2data", help="a Markdown document -> question/answer training "
+                       "pairs (no LLM), held-out rephrasings apart, a data report",
+                       description=importlib.import_module("askbuddyx.data.doc2data").__doc__,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("doc", help="the Markdown file")
+    p.add_argument("--name", help="names the output files (default: the file's stem)")
+    p.add_argument("--out-dir", default="data/sources",
+                   help="where NAME.jsonl, NAME.heldout.jsonl, NAME.report.json go")
+    p.set_defaults(func=cmd_doc2data)
 
     p = sub.add_parser("build-base-model", help="rebuild the embedded tiny Qwen2 base model")
     p.add_argument("--output", default=str(project_path(TINY_MODEL)))

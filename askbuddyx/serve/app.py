@@ -13,6 +13,8 @@ Routes (all but /health, / and /static/* need `Authorization: Bearer <key>` when
     POST /v1/adapters/{name}/unload      free its weights
     DELETE /v1/adapters/{name}           forget it
     GET|POST /v1/memory, DELETE /v1/memory/{id}, GET /v1/indexes   (grounding.py)
+    /v1/training/...                     upload data, train adapters as DVC experiments
+                                         (askbuddyx/serve/training.py adds these routes)
 
 Every bad input is a 4xx with an OpenAI-style body {"error": {message, type, param, code}};
 overload is a 429 with Retry-After, a too-long wait for a slot a 503 (admission.py).
@@ -210,8 +212,8 @@ async def register_adapter(request: web.Request) -> web.Response:
     registry = request.app[REGISTRY]
     request["model"] = name
     await _admin(request, registry.register, name, path, load)
-    return web.json_response({"id": name, "path": registry.adapter_of(name), "loaded": load},
-                             status=201)
+    return web.json_response({"id": name, "path": registry.adapter_of(name),
+                              "loaded": registry.is_loaded(name)}, status=201)
 
 
 async def switch_adapter(request: web.Request) -> web.Response:

@@ -26,7 +26,10 @@ SERVE_PARAMS = (
     "serve.temperature", "serve.max_body_bytes", "serve.batch_size", "serve.capture_chats",
     "serve.chats_dir", "serve.max_queue", "serve.queue_timeout_s", "serve.shutdown_grace_s",
     "serve.dequantize", "serve.memory_path", "serve.search_url", "retrieval.indexes_dir",
-    "retrieval.top_k", "retrieval.context_tokens",
+    "retrieval.top_k", "retrieval.context_tokens", "serve.train_workers",
+    # the training API (askbuddyx/serve/training.py): a job's default profile, and the data
+    # stages' settings its uploads are checked with
+    "profile", "train.max_seq_length", "data.max_bad_fraction", "data.near_dup_threshold",
 )
 API_KEY_ENV = "ASKBUDDYX_API_KEY"
 
@@ -95,7 +98,7 @@ def serve_settings(args) -> dict:
                       ("max_queue", "max_queue"), ("queue_timeout_s", "queue_timeout_s"),
                       ("shutdown_grace_s", "shutdown_grace_s"), ("dequantize", "dequantize"),
                       ("memory_path", "memory_path"), ("indexes_dir", "retrieval.indexes_dir"),
-                      ("search_url", "search_url")):
+                      ("search_url", "search_url"), ("train_workers", "train_workers")):
         if getattr(args, flag, None) is not None:
             s[key] = getattr(args, flag)
     if not isinstance(s["adapters"], dict):
@@ -134,7 +137,7 @@ def cmd_serve(args) -> int:
 
     from askbuddyx.base.fetch import base_model_dir
     from askbuddyx.models import wants_float_weights
-    from askbuddyx.serve.registry import check_adapter_dir, discover_adapters
+    from askbuddyx.serve.registry import check_adapter_dir
 
     s = serve_settings(args)
     config = serve_config(s, read_api_key())  # bad settings fail before anything loads
@@ -145,9 +148,8 @@ def cmd_serve(args) -> int:
     adapter = s["adapter"] or None
     if adapter:
         check_adapter_dir(adapter)
-    extra = {name: path for name, path in discover_adapters(s["adapters_dir"]).items()
-             if adapter is None or Path(path).resolve() != Path(adapter).resolve()}
-    extra.update(s["adapters"])
+    # the folders under serve.adapters_dir are the registry's to follow (registry.py)
+    extra = dict(s["adapters"])
     for path in extra.values():
         check_adapter_dir(path)
 
@@ -158,12 +160,15 @@ def cmd_serve(args) -> int:
     from askbuddyx.serve.chats import ChatRecorder
     from askbuddyx.serve.engine import Engine
     from askbuddyx.serve.registry import Registry
+    from askbuddyx.serve.training import add_training_routes
 
-    registry = Registry(s["model.path"], adapter, extra, float_weights=float_weights)
+    registry = Registry(s["model.path"], adapter, extra, float_weights=float_weights,
+                        adapters_dir=s["adapters_dir"])
     engine = Engine(completion_batch_size=config.batch_size,
                     prefill_batch_size=min(8, config.batch_size))
     recorder = ChatRecorder(s["chats_dir"]) if s["capture_chats"] else None
     app = create_app(registry, engine, config, recorder, grounding_config(s))
+    add_training_routes(app, training_settings(s, args.params))
     url = f"http://{s['host']}:{s['port']}"
 
     async def announce(_app):
@@ -193,6 +198,23 @@ def cmd_serve(args) -> int:
                              hint=f"Pick another port: --port {free_port(s['host'], 8081)}.") \
             from None
     return 0
+
+
+def training_settings(s: dict, params_file: str):
+    """The training API's settings: the project is the params file's folder."""
+    from askbuddyx.serve.datasets import UPLOADS_DIR
+    from askbuddyx.serve.training import TrainingSettings
+
+    root = Path(params_file).resolve().parent
+    workers = int(s["train_workers"])
+    if workers < 1:
+        raise AskBuddyXError(f"serve.train_workers must be >= 1, got {workers}.",
+                             hint="Fix serve.train_workers in params.yaml or --train-workers.")
+    return TrainingSettings(root=root, uploads=root / UPLOADS_DIR,
+                            adapters_dir=Path(s["adapters_dir"]).resolve(), profile=s["profile"],
+                            workers=workers, max_seq_length=int(s["train.max_seq_length"]),
+                            max_bad_fraction=float(s["data.max_bad_fraction"]),
+                            near_dup_threshold=float(s["data.near_dup_threshold"]))
 
 
 def serve_config(s: dict, api_key: str | None):
@@ -277,6 +299,8 @@ def register(sub) -> None:
                    help="on SIGTERM / Ctrl+C, seconds in-flight answers get to finish")
     p.add_argument("--dequantize", choices=("auto", "true", "false"),
                    help="generate with float32 weights (auto: on MLX's CPU backend)")
+    p.add_argument("--train-workers", type=int,
+                   help="training jobs (DVC queue workers) at once (default: serve.train_workers)")
     _bool_flag(p, "capture-chats", "save redacted chats for export-chats")
     p.add_argument("--chats-dir")
     p.add_argument("--memory-path", help="SQLite file of taught rules (serve.memory_path)")

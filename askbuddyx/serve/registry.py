@@ -7,6 +7,13 @@ Names:
   `adapters.safetensors` (an experiment's adapter is `outputs/adapters/<name>`), the entries of
   `serve.adapters` (e.g. `AskBuddyX@0.1.0: path/to/adapter`), and adapters registered at run
   time through `POST /v1/adapters`;
+- the pipeline's adapter also under its folder name (`dev`), so that after a `switch`
+  `AskBuddyX` can be switched back to it.
+
+The names follow the disk: a folder added under `adapters_dir` after start is found on the
+first request that names it (or lists the names), and a discovered folder that is gone is
+dropped (its weights freed). Explicit registrations stay until they are unregistered; a
+discovered adapter unregistered by hand stays away until it is registered again (or a restart).
 - the bare base model, by its folder name or hub id (e.g. `askbuddyx-tiny-qwen2-4bit`).
 
 The base weights are loaded once. Each loaded adapter is its own module tree (mlx-lm's
@@ -86,10 +93,12 @@ class Registry:
         adapters: Extra name -> adapter folder registrations.
         float_weights: Generate with the base dequantized to float32 (`serve.dequantize`
             resolved by `askbuddyx.models.wants_float_weights`).
+        adapters_dir: Folder whose adapter folders are served under their names, followed
+            as it changes (`serve.adapters_dir`); None: none.
     """
 
     def __init__(self, model_path: str, adapter: str | None, adapters: dict | None = None,
-                 float_weights: bool = False):
+                 float_weights: bool = False, adapters_dir: str | Path | None = None):
         from askbuddyx.models import dequantize_for_generation, load_model
 
         self.model_path = model_path
@@ -102,16 +111,46 @@ class Registry:
         self._lock = threading.RLock()
         self._paths: dict = {}  # name -> adapter path (None: the base model)
         self._loaded: dict = {}  # adapter path -> ServedModel
+        self._discovered: set = set()  # names that come from adapters_dir (follow the disk)
+        self._hidden: set = set()  # discovered names unregistered by hand: not found again
+        self.adapters_dir = Path(adapters_dir) if adapters_dir else None
         self._paths[self.base_name] = None
         for name, path in (adapters or {}).items():
             self.register(name, path, load=False)
         if adapter:
             self.register(ASKBUDDYX, adapter, load=True)
+            folder_name = Path(adapter).resolve().name
+            if folder_name not in self._paths:
+                self._paths[folder_name] = self._paths[ASKBUDDYX]
         else:
             self._paths[ASKBUDDYX] = None
+        self.refresh()
 
     # -- queries ------------------------------------------------------------------------
+    def refresh(self) -> None:
+        """Register new adapter folders of `adapters_dir`, drop discovered ones that are gone."""
+        if self.adapters_dir is None:
+            return
+        found = discover_adapters(self.adapters_dir)
+        with self._lock:
+            for name in self._discovered - set(found):
+                self._discovered.discard(name)
+                self._forget(name)
+            known = {str(Path(p).resolve()) for p in self._paths.values() if p is not None}
+            for name, path in found.items():
+                if name not in self._paths and name not in self._hidden and \
+                        str(Path(path).resolve()) not in known:
+                    self._paths[name] = path
+                    self._discovered.add(name)
+
+    def _known(self, name: str) -> bool:
+        """Whether `name` is registered, looking at the disk again if it is not (yet)."""
+        if name not in self._paths:
+            self.refresh()
+        return name in self._paths
+
     def names(self) -> list:
+        self.refresh()
         with self._lock:
             return [ASKBUDDYX] + sorted(n for n in self._paths if n != ASKBUDDYX)
 
@@ -124,14 +163,14 @@ class Registry:
 
     def adapter_of(self, name: str):
         with self._lock:
-            if name not in self._paths:
+            if not self._known(name):
                 raise UnknownModel(name)
             return self._paths[name]
 
     def peek(self, name: str) -> ServedModel | None:
         """The model behind `name` if it needs no loading, else None (UnknownModel if unknown)."""
         with self._lock:
-            if name not in self._paths:
+            if not self._known(name):
                 raise UnknownModel(name)
             path = self._paths[name]
             return self._load_path(path) if path is None or path in self._loaded else None
@@ -139,7 +178,7 @@ class Registry:
     def get(self, name: str) -> ServedModel:
         """The model behind `name`, loading its adapter on first use."""
         with self._lock:
-            if name not in self._paths:
+            if not self._known(name):
                 raise UnknownModel(name)
             return self._load_path(self._paths[name])
 
@@ -150,8 +189,16 @@ class Registry:
             if name == self.base_name:
                 raise AskBuddyXError(f"{name!r} is the base model's name; pick another.")
             self._paths[name] = path
+            self._discovered.discard(name)
+            self._hidden.discard(name)
             if load:
                 self._load_path(path)
+
+    def is_loaded(self, name: str) -> bool:
+        """Whether `name`'s weights are in memory now (the base model always is)."""
+        with self._lock:
+            path = self.adapter_of(name)
+            return path is None or path in self._loaded
 
     def unregister(self, name: str) -> None:
         with self._lock:
@@ -159,9 +206,15 @@ class Registry:
                 raise UnknownModel(name)
             if name in (ASKBUDDYX, self.base_name):
                 raise AskBuddyXError(f"{name!r} cannot be removed; switch it instead.")
-            path = self._paths.pop(name)
-            if path not in self._paths.values():
-                self._loaded.pop(path, None)
+            if name in self._discovered:
+                self._hidden.add(name)
+            self._discovered.discard(name)
+            self._forget(name)
+
+    def _forget(self, name: str) -> None:
+        path = self._paths.pop(name)
+        if path not in self._paths.values():
+            self._loaded.pop(path, None)
 
     def load(self, name: str) -> float:
         """Load `name`'s adapter now; returns the seconds it took (0 if already loaded)."""
