@@ -105,6 +105,7 @@ class TrainingService:
         except AskBuddyXError as exc:
             self.unavailable = str(exc)
         self._wake = asyncio.Event()
+        self._submitting = asyncio.Lock()
         self._watcher: asyncio.Task | None = None
 
     def need_queue(self) -> TrainingQueue:
@@ -159,7 +160,8 @@ class TrainingService:
         """Queue a submitted job in DVC (one at a time: the queue's lock); then watch it."""
         record = self.records[spec.name]
         try:
-            await asyncio.to_thread(self.queue.submit, spec)
+            async with self._submitting:  # FIFO: DVC queues the jobs in the order they came
+                await asyncio.to_thread(self.queue.submit, spec)
             record.queued = True
         except AskBuddyXError as exc:
             record.error = str(exc)
