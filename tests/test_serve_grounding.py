@@ -20,7 +20,7 @@ from askbuddyx.serve.grounding import (
     ground,
     request_options,
 )
-from askbuddyx.serve.intent import route
+from askbuddyx.serve.intent import INTENTS, model_intent, route
 from askbuddyx.serve.memory import MemoryStore, rules_prompt
 from askbuddyx.serve.schema import ApiError
 from askbuddyx.serve.websearch import SearchFailed, TavilySearch
@@ -131,6 +131,36 @@ def grounding_for(tmp_path, **kw) -> Grounding:
                                      memory_path=tmp_path / "memory.sqlite", **kw))
 
 
+def test_the_model_breaks_ties_the_rules_leave_open(tmp_path, tokenizer, root):
+    from askbuddyx.models import load_model
+
+    model, tok = load_model(str(root / "assets/models/askbuddyx-tiny-qwen2-4bit"))
+    assert model_intent(model, tok, "hello there") in INTENTS  # always one of the three
+    asked = []
+
+    async def classify(question):
+        asked.append(question)
+        return "explain"
+
+    async def scenario():
+        g = grounding_for(tmp_path)
+        open_tie = await ground(g, [{"role": "user", "content": "hello there"}], None,
+                                tokenizer, classify)
+        ruled = await ground(g, [{"role": "user", "content": "Write a parser"}], None,
+                             tokenizer, classify)
+        default = await ground(g, [{"role": "user", "content": "hello there"}], None,
+                               tokenizer)
+        g.close()
+        return open_tie, ruled, default
+
+    open_tie, ruled, default = asyncio.run(scenario())
+    assert asked == ["hello there"]  # the rules decided "Write a parser"
+    assert (open_tie.intent, open_tie.report()["intent_by"]) == ("explain", "model")
+    assert open_tie.messages[0]["content"].startswith(PLAIN_SYSTEM_PROMPT)
+    assert (ruled.intent, ruled.intent_by) == ("code", "rules")
+    assert (default.intent, default.intent_by) == ("code", "default")
+
+
 def test_ground_routes_prompt_adds_rules_and_search_results(tmp_path, tokenizer):
     async def scenario():
         async with TavilyStub() as stub:
@@ -238,6 +268,14 @@ def test_search_without_a_key_still_answers_and_says_search_is_off(live_server):
     assert r.status_code == 200, r.text
     data = r.json()
     assert data["askbuddyx"]["intent"] == "search"
+    assert data["askbuddyx"]["intent_by"] == "rules"
     assert data["askbuddyx"]["search"]["enabled"] is False
     assert "TAVILY_API_KEY" in data["askbuddyx"]["search"]["note"]
     assert data["choices"][0]["message"]["content"]
+
+
+def test_a_message_no_rule_decides_is_routed_by_the_served_model(live_server):
+    r = chat(live_server, "hello there")
+    assert r.status_code == 200, r.text
+    report = r.json()["askbuddyx"]
+    assert report["intent_by"] == "model" and report["intent"] in INTENTS

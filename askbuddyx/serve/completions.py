@@ -30,6 +30,7 @@ from askbuddyx.prompting import SYSTEM_PROMPT, format_chat
 from askbuddyx.serve.admission import Closed, Overloaded, QueueTimeout
 from askbuddyx.serve.engine import Request
 from askbuddyx.serve.grounding import GROUNDING, ground, request_options
+from askbuddyx.serve.intent import model_intent
 from askbuddyx.serve.registry import ASKBUDDYX, UnknownModel
 from askbuddyx.serve.schema import (
     ApiError,
@@ -67,7 +68,8 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
     if grounding is None:
         messages = with_system_prompt(req.messages, SYSTEM_PROMPT)
     else:
-        grounded = await ground(grounding, req.messages, index, tokenizer)
+        grounded = await ground(grounding, req.messages, index, tokenizer,
+                                functools.partial(_model_intent, app, served))
         messages = grounded.messages
     prompt = tokenizer.encode(format_chat(tokenizer, messages, add_generation_prompt=True),
                               add_special_tokens=False)
@@ -88,6 +90,12 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
             return await _generate(request, req, answers, events, messages, grounded)
     except (Overloaded, QueueTimeout, Closed) as exc:
         raise overload_error(exc, admission) from None
+
+
+async def _model_intent(app, served, question: str) -> str:
+    """The served model's intent pick (one forward pass, on the engine thread like all MLX)."""
+    return await asyncio.wrap_future(
+        app[ENGINE].call(model_intent, served.model, served.tokenizer, question))
 
 
 async def _served(app, name: str):

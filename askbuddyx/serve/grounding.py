@@ -29,7 +29,7 @@ from aiohttp import web
 from askbuddyx.errors import AskBuddyXError
 from askbuddyx.prompting import PLAIN_SYSTEM_PROMPT, SYSTEM_PROMPT
 from askbuddyx.retrieval.store import CodeIndex, Hit, index_path
-from askbuddyx.serve.intent import route
+from askbuddyx.serve.intent import rule_intent
 from askbuddyx.serve.memory import MAX_RULE_CHARS, MemoryFull, MemoryStore, rules_prompt
 from askbuddyx.serve.schema import ApiError, bad, parse_json
 from askbuddyx.serve.websearch import DEFAULT_URL, OFF_NOTE, SearchFailed, TavilySearch
@@ -66,12 +66,14 @@ class Grounded:
     messages: list
     intent: str
     index: str | None = None
+    intent_by: str = "rules"  # or "model" (no rule fired; the served model chose) or "default"
     sources: list = field(default_factory=list)  # dicts, in the order given to the model
     rules: list = field(default_factory=list)  # ids
     search: dict | None = None
 
     def report(self) -> dict:
-        return {"intent": self.intent, "index": self.index, "sources": self.sources,
+        return {"intent": self.intent, "intent_by": self.intent_by, "index": self.index,
+                "sources": self.sources,
                 "memory_rules": self.rules, "search": self.search}
 
     def usage_sources(self) -> list[str]:
@@ -183,13 +185,20 @@ def _prepend_to_last_user(messages: list, text: str) -> list:
 
 
 async def ground(grounding: Grounding, messages: list, index: str | None,
-                 tokenizer) -> Grounded:
-    """The request's messages with system prompt, rules, code and web context (see above)."""
+                 tokenizer, classify=None) -> Grounded:
+    """The request's messages with system prompt, rules, code and web context (see above).
+
+    `classify`: an async function(question) -> intent, asked only when no rule fires (the
+    served model, see askbuddyx.serve.intent.model_intent); without it such a message is code.
+    """
     question = messages[_last_user(messages)]["content"]
-    intent = route(question)
+    intent, intent_by = rule_intent(question), "rules"
+    if intent is None:
+        intent, intent_by = (await classify(question), "model") if classify else ("code",
+                                                                                  "default")
     rules = await asyncio.to_thread(grounding.memory.list)
     grounded = Grounded(_with_system(messages, intent, rules_prompt(rules)), intent, index,
-                        rules=[r.id for r in rules])
+                        intent_by, rules=[r.id for r in rules])
     context = []
     if index:
         kept = await asyncio.to_thread(grounding.retrieve, index, question, tokenizer)
