@@ -70,3 +70,26 @@ def test_wait_gone_looks_at_least_once():
 def test_a_folder_that_is_no_dvc_project_says_so(tmp_path):
     with pytest.raises(AskBuddyXError, match="not a DVC project"):
         TrainingQueue(tmp_path)
+
+
+def test_job_records_survive_a_restart(tmp_path):
+    import threading
+
+    from askbuddyx.serve.training import JobRecord, TrainingService, TrainingSettings
+
+    settings = TrainingSettings(root=tmp_path, uploads=tmp_path / "uploads",
+                                adapters_dir=tmp_path / "adapters",
+                                records_path=tmp_path / "outputs/training_jobs.json")
+    first = TrainingService(settings)
+    first.records["done"] = JobRecord("docs", "tiny", {"train.iters": 4}, queued=True,
+                                      adapter=str(tmp_path / "adapters/done"), load_s=0.2)
+    first.records["running"] = JobRecord("docs", "smol", {}, queued=True)
+    first.records["lost"] = JobRecord("docs", "smol", {})  # the server died while queueing
+    first.records["lost"].queueing = threading.Lock()  # like the server's asyncio task: it
+    # cannot be copied, and is not saved
+    first.save()
+    again = TrainingService(settings)
+    assert again.records["done"] == first.records["done"]
+    assert again.pending() == ["running"]  # the watcher registers it once DVC says succeeded
+    assert "submit it again" in again.records["lost"].error
+    assert not (tmp_path / "outputs/training_jobs.json.tmp").exists()

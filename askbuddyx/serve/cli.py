@@ -214,7 +214,8 @@ def training_settings(s: dict, params_file: str):
                             adapters_dir=Path(s["adapters_dir"]).resolve(), profile=s["profile"],
                             workers=workers, max_seq_length=int(s["train.max_seq_length"]),
                             max_bad_fraction=float(s["data.max_bad_fraction"]),
-                            near_dup_threshold=float(s["data.near_dup_threshold"]))
+                            near_dup_threshold=float(s["data.near_dup_threshold"]),
+                            records_path=root / "outputs" / "training_jobs.json")
 
 
 def serve_config(s: dict, api_key: str | None):

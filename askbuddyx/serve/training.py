@@ -21,15 +21,19 @@ id is its adapter's name and its DVC experiment's name: `dvc exp show`, `dvc que
 and `dvc exp apply <id>` work on it. While a job the server submitted is unfinished, a watcher
 polls its state every `poll_s`; when it succeeds the adapter is copied from the experiment to
 `<serve.adapters_dir>/<id>/` and loaded on the engine thread, so `model: <id>` answers at once.
-Nothing polls, and no DVC worker runs, when nobody trains.
+Nothing polls, and no DVC worker runs, when nobody trains. The server's job records (request,
+outcome) are kept in `<root>/outputs/training_jobs.json` (`records_path`), so a job that
+finishes while the server is down is registered when it starts again.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
+import os
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from aiohttp import web
@@ -74,6 +78,7 @@ class TrainingSettings:
     max_bad_fraction: float = 0.05
     near_dup_threshold: float = 0.9
     poll_s: float = 1.0
+    records_path: Path | None = None  # the job records across restarts (None: memory only)
 
 
 @dataclass
@@ -107,6 +112,32 @@ class TrainingService:
         self._wake = asyncio.Event()
         self._submitting = asyncio.Lock()
         self._watcher: asyncio.Task | None = None
+        self.load()
+
+    def load(self) -> None:
+        """The records a previous run of the server saved (see `save`)."""
+        path = self.settings.records_path
+        if path is None or not path.is_file():
+            return
+        kept = {f.name for f in fields(JobRecord)} - {"queueing"}
+        for name, data in json.loads(path.read_text(encoding="utf-8")).items():
+            record = JobRecord(**{k: v for k, v in data.items() if k in kept})
+            if not record.queued and record.error is None:
+                record.error = "the server stopped before DVC had queued this job; submit it again"
+            self.records[name] = record
+
+    def save(self) -> None:
+        """Write the records atomically (temp file + rename), so a crash leaves the last set."""
+        path = self.settings.records_path
+        if path is None:
+            return
+        # not dataclasses.asdict: it deep-copies every field, the asyncio task included
+        data = {name: {f.name: getattr(r, f.name) for f in fields(r) if f.name != "queueing"}
+                for name, r in self.records.items()}
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_text(json.dumps(data, indent=1, sort_keys=True), encoding="utf-8")
+        os.replace(tmp, path)
 
     def need_queue(self) -> TrainingQueue:
         if self.queue is None:
@@ -135,6 +166,8 @@ class TrainingService:
                 except AskBuddyXError as exc:
                     self.records[name].error = str(exc)
                     log.error("job %s: %s", name, exc)
+                if name not in self.pending():  # it ended: keep what became of it
+                    self.save()
             await asyncio.sleep(self.settings.poll_s)
 
     async def _check(self, app: web.Application, name: str) -> None:
@@ -166,10 +199,13 @@ class TrainingService:
         except AskBuddyXError as exc:
             record.error = str(exc)
             log.error("job %s could not be queued: %s", spec.name, exc)
+        self.save()
         self._wake.set()
 
     async def start(self, app: web.Application) -> None:
         self._watcher = asyncio.create_task(self.watch(app))
+        if self.pending():  # jobs from before a restart: register those that finished since
+            self._wake.set()
 
     async def stop(self, _app: web.Application) -> None:
         if self._watcher is not None:
@@ -300,6 +336,7 @@ async def create_job(request: web.Request) -> web.Response:
                        param="adapter", code="job_exists")
     record = JobRecord(spec.source["name"], spec.profile, spec.overrides)
     service.records[spec.name] = record
+    service.save()
     # Queueing takes DVC seconds (`dvc exp run --queue`, `dvc queue start`): answer at once.
     record.queueing = asyncio.create_task(service.enqueue(spec))
     return web.json_response({"object": "training.job", **service.describe(
@@ -337,6 +374,7 @@ async def cancel_job(request: web.Request) -> web.Response:
     result = await _call(service.need_queue().cancel, name)
     if name in service.records:
         service.records[name].cancelled = True
+        service.save()
     return web.json_response({"object": "training.job", **result})
 
 
