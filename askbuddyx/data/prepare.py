@@ -260,8 +260,11 @@ def stratified_split(records: list, val_fraction: float, seed: int, curated_hold
         random.Random(f"{seed}:{name}").shuffle(units)
         n_val, taken = round(sum(map(len, units)) * val_fraction), 0
         for unit in units:
-            (val if taken < n_val else train).extend(unit)
-            taken += len(unit) if taken < n_val else 0
+            if taken < n_val:
+                val.extend(unit)
+                taken += len(unit)
+            else:
+                train.extend(unit)
     if not val or not train:
         raise AskBuddyXError(
             f"Only {len(train) + len(val)} records after cleaning: too few to split with "

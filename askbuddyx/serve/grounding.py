@@ -193,9 +193,10 @@ async def ground(grounding: Grounding, messages: list, index: str | None,
     """
     question = messages[_last_user(messages)]["content"]
     intent, intent_by = rule_intent(question), "rules"
-    if intent is None:
-        intent, intent_by = (await classify(question), "model") if classify else ("code",
-                                                                                  "default")
+    if intent is None and classify is not None:
+        intent, intent_by = await classify(question), "model"
+    elif intent is None:
+        intent, intent_by = "code", "default"
     rules = await asyncio.to_thread(grounding.memory.list)
     grounded = Grounded(_with_system(messages, intent, rules_prompt(rules)), intent, index,
                         intent_by, rules=[r.id for r in rules])
