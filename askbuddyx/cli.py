@@ -63,7 +63,7 @@ def cmd_build_base_model(args) -> int:
 def cmd_runnable_first(args) -> int:
     from askbuddyx.data.io import read_jsonl, write_jsonl
     from askbuddyx.data.runnable_first import convert_records
-    from askbuddyx.eval.sandbox import run_programs
+    from askbuddyx.sandbox.runner import run_programs
 
     records = read_jsonl(args.input)
     converted, skipped = convert_records(

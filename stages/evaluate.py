@@ -21,7 +21,7 @@ from askbuddyx.train.distributed import maybe_launch
 
 PARAMS = ("eval.processes", "eval.hostfile", "eval.max_tokens", "eval.batch_size",
           "eval.repetition_penalty", "eval.dequantize", "eval.humaneval_limit", "eval.samples",
-          "eval.temperature", "eval.timeout_s", "eval.gate.format_metric",
+          "eval.candidates", "eval.temperature", "eval.timeout_s", "eval.gate.format_metric",
           "eval.gate.min_format_rate", "eval.gate.max_pass_at_1_drop")
 
 

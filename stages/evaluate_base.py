@@ -19,7 +19,7 @@ from askbuddyx.train.distributed import maybe_launch
 
 PARAMS = ("eval.processes", "eval.hostfile", "eval.max_tokens", "eval.batch_size",
           "eval.repetition_penalty", "eval.dequantize", "eval.humaneval_limit", "eval.samples",
-          "eval.temperature", "eval.timeout_s")
+          "eval.candidates", "eval.temperature", "eval.timeout_s")
 
 
 def main(argv=None):

@@ -66,7 +66,9 @@ def start_server(tmp: Path, port: int, extra_args: tuple = ()) -> LiveServer:
            "--register", f"AskBuddyX@0.1.0={adapters['exp']}",
            "--adapters-dir", str(tmp / "no-such-dir"), "--port", str(port),
            "--max-tokens-limit", "256", "--capture-chats", "--chats-dir", str(chats),
-           *extra_args]
+           # one answer per request, whatever params.yaml says: these tests compare answers
+           # and token counts; tests/test_serve_verify.py serves several candidates
+           "--candidates", "1", *extra_args]
     with log.open("w") as f:
         proc = subprocess.Popen(cmd, cwd=tmp, env=env, stdout=f, stderr=subprocess.STDOUT)
     server = LiveServer(f"http://127.0.0.1:{port}", API_KEY, proc, log, chats, adapters)

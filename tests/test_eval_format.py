@@ -6,8 +6,9 @@ import json
 from askbuddyx.cli import main
 from askbuddyx.eval.cases import build_cases, heldout_case
 from askbuddyx.eval.checks import docstrings, format_check
-from askbuddyx.eval.scoring import execution_programs, score_cases
+from askbuddyx.eval.scoring import score_cases
 from askbuddyx.prompting import split_sections
+from askbuddyx.sandbox.verify import answer_programs
 
 DOC = ('    """Reverse a string.\n\n    Args:\n        s (str): the text\n\n'
        '    Returns:\n        str: reversed\n    """\n')
@@ -40,9 +41,9 @@ def test_sections_and_programs():
     sections = split_sections(PERFECT)
     assert "def rev" in sections["solution"] and sections["usage"] == "print(rev('ab'))\n"
     assert sections["sanity"] == "assert rev('ab') == 'ba'\n"
-    main_prog, sanity_prog = execution_programs(PERFECT)
+    main_prog, sanity_prog = answer_programs(PERFECT)
     assert "assert" not in main_prog and sanity_prog.endswith("assert rev('ab') == 'ba'\n")
-    assert execution_programs("```python\nprint(1)\n```")[1] is None  # no sanity test
+    assert answer_programs("```python\nprint(1)\n```")[1] is None  # no sanity test
 
 
 def test_score_cases_runs_answers_in_the_sandbox():
@@ -98,3 +99,20 @@ def test_format_suite_through_eval_score(tmp_path, capsys):
     metrics = json.loads(capsys.readouterr().out)
     assert metrics["format_rate_heldout"] == 0.5 and metrics["runnable_rate"] == 1.0
     assert metrics["sanity_pass_rate"] == 0.5
+
+
+def test_candidates_score_the_answer_the_assistant_gives_and_keep_the_greedy_one():
+    """eval.candidates: the greedy answer and sampled ones; the first whose Sanity test
+    passes is scored, as the server picks it, and the greedy answer's figures are kept."""
+    code = [heldout_case({"instruction": f"task {i}", "output": PERFECT, "kind": "code"})
+            for i in range(2)]
+    cases = build_cases(code, suites=("format",))
+    candidates = {0: [WRONG_TEST, CRASHES, PERFECT], 1: [PERFECT, WRONG_TEST, PERFECT]}
+    rates, records = score_cases(cases, [WRONG_TEST, PERFECT], candidates=candidates)
+    assert rates["sanity_pass_rate"] == 1.0 and rates["sanity_pass_rate_greedy"] == 0.5
+    assert rates["runnable_rate"] == 1.0 and rates["runnable_rate_greedy"] == 1.0
+    assert records[0].response == PERFECT and records[0].candidate == 2
+    assert records[1].candidate == 0  # a passing greedy answer is kept
+    row = records[0].to_dict()
+    assert row["greedy_response"] == WRONG_TEST and row["candidates"] == 3
+    assert row["sanity_passed"] and not row["sanity_passed_greedy"]

@@ -14,7 +14,7 @@ from askbuddyx.eval.humaneval import (
     pass_at_k,
     score_responses,
 )
-from askbuddyx.eval.sandbox import run_program
+from askbuddyx.sandbox.runner import run_program
 
 
 @pytest.fixture(scope="module")

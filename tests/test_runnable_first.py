@@ -5,8 +5,8 @@ import pytest
 from askbuddyx.data.io import read_jsonl
 from askbuddyx.data.runnable_first import convert_records, plan_answer
 from askbuddyx.eval.checks import format_check
-from askbuddyx.eval.sandbox import run_programs
-from askbuddyx.eval.scoring import execution_programs
+from askbuddyx.sandbox.runner import run_programs
+from askbuddyx.sandbox.verify import answer_programs
 
 BATCH = """def batch(values, size):
     return [values[i:i + size] for i in range(0, len(values), size)]
@@ -56,7 +56,7 @@ def test_committed_file_is_what_the_tool_builds_and_every_sanity_test_passes(roo
     converted, _ = convert_records(source, run)
     assert converted and converted == committed[:len(converted)]
     sample = committed[::40]
-    programs = [p for r in sample for p in execution_programs(r["output"])]
+    programs = [p for r in sample for p in answer_programs(r["output"])]
     results = run_programs(programs)
     failed = [(p, r.status, r.error) for p, r in zip(programs, results) if not r.passed]
     assert not failed, failed[:2]

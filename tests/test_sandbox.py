@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from askbuddyx.eval.sandbox import Limits, run_program, run_programs
-from askbuddyx.eval.sandbox_child import landlock_abi
+from askbuddyx.sandbox.child import landlock_abi
+from askbuddyx.sandbox.runner import Limits, run_program, run_programs
 
 FAST = Limits(wall_s=4.0, cpu_s=1, memory_mb=256, max_output_bytes=16 * 1024)
 # Kernel layer alone: the audit hook off, to show rlimits / uid / namespace hold by themselves

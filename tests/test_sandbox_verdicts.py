@@ -18,11 +18,12 @@ import textwrap
 import pytest
 
 from askbuddyx.errors import AskBuddyXError
-from askbuddyx.eval import sandbox, sandbox_child
 from askbuddyx.eval.cases import build_cases, heldout_case
 from askbuddyx.eval.humaneval import load_problems, score_responses
-from askbuddyx.eval.sandbox import run_program
 from askbuddyx.eval.scoring import score_cases
+from askbuddyx.sandbox import child as sandbox_child
+from askbuddyx.sandbox import runner as sandbox
+from askbuddyx.sandbox.runner import run_program
 
 EARLY = "exited before the checks finished (status 0)"
 FINISHED = sandbox_child.FINISHED_EVENT

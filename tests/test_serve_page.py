@@ -67,6 +67,9 @@ def test_page_lists_models_and_streams_an_answer(page):
     assert int(msg.get_attribute("data-chunks")) > 1, "the answer arrived in several chunks"
     assert msg.query_selector(".body").inner_text().strip()
     assert page.query_selector(".msg.user").inner_text().endswith("reverse a string")
+    # the sandbox's verdict on the code, sent after the answer (the tiny model's never runs)
+    msg.wait_for_selector(".verdict", timeout=30_000)
+    assert "sandbox" in msg.query_selector(".verdict").inner_text()
 
 
 @pytest.mark.slow

@@ -126,7 +126,7 @@ def convert_records(records: list, run: Callable[[list], list]) -> tuple[list, C
     """Convert every record whose answer can be proven; returns (converted, skip reasons).
 
     `run(programs) -> results` executes programs in the sandbox (each result has `passed`
-    and `stdout`): `askbuddyx.eval.sandbox.run_programs`, passed in by the caller so that
+    and `stdout`): `askbuddyx.sandbox.runner.run_programs`, passed in by the caller so that
     this module stays free of the evaluation package.
     """
     skipped = Counter()

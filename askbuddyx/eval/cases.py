@@ -80,6 +80,9 @@ class Record:
         runs: Sandbox runs by name: "runnable" (Solution + Usage) and "sanity_passed"
             (+ Sanity test) for held-out code answers, "program" for HumanEval.
         sample: HumanEval sampled answers (pass@k): the sample's index; None when greedy.
+        candidates, candidate: Held-out code answers picked among candidates
+            (`eval.candidates`): how many there were and which one `response` is (0: the
+            greedy one, then kept in `greedy_response` too).
     """
 
     case: Case
@@ -88,6 +91,9 @@ class Record:
     passed: bool | None = None
     runs: dict = field(default_factory=dict)
     sample: int | None = None
+    candidates: int = 1
+    candidate: int = 0
+    greedy_response: str = ""
 
     def ran(self, name: str) -> bool:
         """Whether the run `name` passed (False when it did not run: no code to run)."""
@@ -104,6 +110,9 @@ class Record:
                         f"{name}_error": run.error})
         if self.sample is not None:
             row.update(sample=self.sample, sampled=True)
+        if self.candidates > 1:
+            row.update(candidates=self.candidates, candidate=self.candidate,
+                       greedy_response=self.greedy_response)
         return row
 
 

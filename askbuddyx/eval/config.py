@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields
 
-from askbuddyx.eval.sandbox import Limits
+from askbuddyx.sandbox.runner import Limits
 
 
 @dataclass(frozen=True)
@@ -27,7 +27,11 @@ class EvalConfig:
         humaneval_limit: N HumanEval problems spread evenly over the 164 (0: all of them;
             askbuddyx.eval.humaneval.load_problems says why not the first N).
         samples: > 1: also sample this many answers per HumanEval problem, for pass@k.
-        temperature: Sampling temperature of those samples (greedy otherwise).
+        candidates: > 1: answer each held-out code prompt as `askbuddyx serve` does with
+            `serve.candidates`: the greedy answer and candidates - 1 sampled ones, and score
+            the one askbuddyx.sandbox.verify.pick gives (its own Sanity test passes, ...).
+        temperature: Sampling temperature of those samples and candidates (greedy
+            otherwise).
         timeout_s: Wall-clock limit of one program in the sandbox (CPU limit: half).
         workers: Programs run in parallel in the sandbox (None: one per core). Changes how
             fast scoring runs, never a score, so it is not a param and not recorded.
@@ -39,6 +43,7 @@ class EvalConfig:
     dequantize: str | bool = "auto"
     humaneval_limit: int = 20
     samples: int = 1
+    candidates: int = 1
     temperature: float = 0.8
     timeout_s: float = 10.0
     workers: int | None = None

@@ -7,7 +7,7 @@ A response may be a chat answer (fenced code, or the runnable-first headings: on
 `### Solution` section is used, so a wrong self-written sanity test cannot fail a correct
 function), a whole function, or just the body that continues the prompt (what the
 package's canonical solutions and completion-style models give). Each program is
-prompt + answer + the problem's `check` and runs in `askbuddyx.eval.sandbox`; it passes only
+prompt + answer + the problem's `check` and runs in `askbuddyx.sandbox.runner`; it passes only
 when the sandbox reports that the program ran to its end, `check(...)` included (an answer
 that exits early, even with status 0, fails).
 """
@@ -19,7 +19,7 @@ import textwrap
 
 from askbuddyx.errors import AskBuddyXError
 from askbuddyx.eval.checks import split_sections
-from askbuddyx.eval.sandbox import DEFAULT_LIMITS, Limits, run_programs
+from askbuddyx.sandbox.runner import DEFAULT_LIMITS, Limits, run_programs
 
 INSTRUCTION = ("Complete the following Python function. Answer with the whole function "
                "(signature included) in one ```python block.")

@@ -180,9 +180,16 @@ def mlx_answerer(model_path: str, adapter_path: str | None, config: EvalConfig):
 
 def evaluate_answerer(answer, cases: list[Case], config: EvalConfig, seed: int = 0,
                       score: bool = True) -> tuple[dict, list[Record]] | None:
-    """Answer every case greedily (one batched call), sample HumanEval `config.samples`
-    times when > 1, then score everything: (rates, records). Returns None when `score` is
-    False: the ranks other than 0 of a distributed run only help generate."""
+    """Answer every case greedily (one batched call); sample HumanEval `config.samples`
+    times and every held-out code prompt `config.candidates` - 1 more times, when > 1; then
+    score everything: (rates, records). Returns None when `score` is False: the ranks other
+    than 0 of a distributed run only help generate.
+
+    Every held-out code prompt gets its candidates, whether or not its greedy answer passed
+    (the server samples only when it did not; `pick` keeps a passing greedy answer either
+    way): the prompts to generate must not depend on the sandbox, which each rank of a
+    distributed run would otherwise consult on its own.
+    """
     answers = answer([c.prompt for c in cases], 0.0, seed)
     sampled = None
     he_cases = [c for c in cases if c.suite == "humaneval"]
@@ -190,9 +197,17 @@ def evaluate_answerer(answer, cases: list[Case], config: EvalConfig, seed: int =
     if n > 1 and he_cases:
         outs = answer([c.prompt for c in he_cases for _ in range(n)], config.temperature, seed)
         sampled = {c.task_id: outs[i * n:(i + 1) * n] for i, c in enumerate(he_cases)}
+    candidates = None
+    code = [i for i, c in enumerate(cases) if c.heldout_code]
+    more = config.candidates - 1
+    if more > 0 and code:
+        outs = answer([cases[i].prompt for i in code for _ in range(more)],
+                      config.temperature, seed + 1)
+        candidates = {i: [answers[i], *outs[k * more:(k + 1) * more]]
+                      for k, i in enumerate(code)}
     if not score:
         return None
-    return score_cases(cases, answers, config.limits, config.workers, sampled)
+    return score_cases(cases, answers, config.limits, config.workers, sampled, candidates)
 
 
 def run_settings(config: EvalConfig, cases: list[Case]) -> dict:

@@ -25,7 +25,8 @@ SERVE_PARAMS = (
     "serve.adapters", "serve.max_tokens", "serve.max_tokens_limit", "serve.max_prompt_tokens",
     "serve.temperature", "serve.max_body_bytes", "serve.batch_size", "serve.capture_chats",
     "serve.chats_dir", "serve.max_queue", "serve.queue_timeout_s", "serve.shutdown_grace_s",
-    "serve.dequantize", "serve.memory_path", "serve.search_url", "retrieval.indexes_dir",
+    "serve.dequantize", "serve.candidates", "serve.candidate_temperature",
+    "serve.verify_timeout_s", "serve.memory_path", "serve.search_url", "retrieval.indexes_dir",
     "retrieval.top_k", "retrieval.context_tokens", "serve.train_workers",
     # the training API (askbuddyx/serve/training.py): a job's default profile, and the data
     # stages' settings its uploads are checked with
@@ -98,7 +99,8 @@ def serve_settings(args) -> dict:
                       ("max_queue", "max_queue"), ("queue_timeout_s", "queue_timeout_s"),
                       ("shutdown_grace_s", "shutdown_grace_s"), ("dequantize", "dequantize"),
                       ("memory_path", "memory_path"), ("indexes_dir", "retrieval.indexes_dir"),
-                      ("search_url", "search_url"), ("train_workers", "train_workers")):
+                      ("search_url", "search_url"), ("train_workers", "train_workers"),
+                      ("candidates", "candidates")):
         if getattr(args, flag, None) is not None:
             s[key] = getattr(args, flag)
     if not isinstance(s["adapters"], dict):
@@ -229,8 +231,15 @@ def serve_config(s: dict, api_key: str | None):
                          max_body_bytes=int(s["max_body_bytes"]), api_key=api_key,
                          batch_size=int(s["batch_size"]), max_queue=int(s["max_queue"]),
                          queue_timeout_s=float(s["queue_timeout_s"]),
-                         shutdown_grace_s=float(s["shutdown_grace_s"]))
+                         shutdown_grace_s=float(s["shutdown_grace_s"]),
+                         candidates=int(s["candidates"]),
+                         candidate_temperature=float(s["candidate_temperature"]),
+                         verify_timeout_s=float(s["verify_timeout_s"]))
     for name, ok, rule in (("batch_size", config.batch_size >= 1, ">= 1"),
+                           ("candidates", 1 <= config.candidates <= config.batch_size,
+                            f">= 1 and <= batch_size ({config.batch_size})"),
+                           ("candidate_temperature", config.candidate_temperature > 0, "> 0"),
+                           ("verify_timeout_s", config.verify_timeout_s > 0, "> 0"),
                            ("max_queue", config.max_queue >= 0, ">= 0"),
                            ("queue_timeout_s", config.queue_timeout_s > 0, "> 0"),
                            ("shutdown_grace_s", config.shutdown_grace_s >= 0, ">= 0")):
@@ -294,6 +303,8 @@ def register(sub) -> None:
     p.add_argument("--port", type=int)
     p.add_argument("--max-tokens-limit", type=int)
     p.add_argument("--batch-size", type=int, help="most answers generated at once")
+    p.add_argument("--candidates", type=int, help="answers per greedy code request; the one "
+                   "whose Sanity test passes in the sandbox is given (serve.candidates)")
     p.add_argument("--max-queue", type=int, help="most requests waiting for a slot (then 429)")
     p.add_argument("--queue-timeout-s", type=float, help="longest wait for a slot (then 503)")
     p.add_argument("--shutdown-grace-s", type=float,

@@ -8,7 +8,16 @@ as server-sent events (`stream: true`, ending in `data: [DONE]`). With grounding
 (askbuddyx/serve/grounding.py), the messages get the routed system prompt, the memory's rules
 and the retrieved code first, and the response an `askbuddyx` field and `usage.sources`.
 With `logprobs`, each answer's tokens come with their log-probabilities (and `top_logprobs`
-alternatives), as OpenAI shapes them. A client that leaves, or a request still running when
+alternatives), as OpenAI shapes them.
+
+A code request with one answer is verified in the sandbox (askbuddyx.sandbox.verify): does its
+Solution + Usage run, does its own Sanity test pass. A greedy, non-streamed one gets
+`serve.candidates` answers in the same batch (the greedy one first, the others sampled at
+`serve.candidate_temperature` from a fixed seed, so the same request gets the same answer) and
+is given the first best: Sanity test passes, else runs, else has the format. The response says
+so in `askbuddyx.verified` {runnable, sanity_passed, ..., candidates, chosen}; usage counts
+every candidate's tokens. A streamed answer cannot be swapped once sent: its verdict comes in
+a last chunk before `[DONE]`. A client that leaves, or a request still running when
 the server shuts down, has its answers cancelled in the engine at once.
 
 Tested through the live server: tests/test_serve_api.py, tests/test_serve_lifecycle.py.
@@ -17,6 +26,7 @@ Tested through the live server: tests/test_serve_api.py, tests/test_serve_lifecy
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import functools
 import json
 import math
@@ -27,6 +37,8 @@ from aiohttp import web
 
 from askbuddyx.errors import AskBuddyXError
 from askbuddyx.prompting import SYSTEM_PROMPT, format_chat
+from askbuddyx.sandbox.runner import Limits
+from askbuddyx.sandbox.verify import pick, verify_answers
 from askbuddyx.serve.admission import Closed, Overloaded, QueueTimeout
 from askbuddyx.serve.engine import Request
 from askbuddyx.serve.grounding import GROUNDING, ground, request_options
@@ -77,19 +89,43 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
     if len(prompt) > cfg.max_prompt_tokens:
         raise bad(f"The prompt has {len(prompt)} tokens; this server takes at most "
                   f"{cfg.max_prompt_tokens}.", "messages", "context_length_exceeded")
+    verify = req.n == 1 and (grounded is None or grounded.intent == "code")
+    picking = (verify and not req.stream and not req.logprobs
+               and req.sampling.temperature == 0 and cfg.candidates > 1)
     events: asyncio.Queue = asyncio.Queue()
     answers = [Request(served=served, prompt=prompt, max_tokens=req.max_tokens,
-                       sampling=req.sampling, stop=req.stop, stream=req.stream,
-                       logprobs=req.top_logprobs if req.logprobs else None, choice=i,
-                       prefix_len=_system_prefix_len(tokenizer, messages, prompt),
+                       sampling=_candidate_sampling(req.sampling, cfg, i), stop=req.stop,
+                       stream=req.stream, logprobs=req.top_logprobs if req.logprobs else None,
+                       choice=i, prefix_len=_system_prefix_len(tokenizer, messages, prompt),
                        deliver=functools.partial(_tagged, events, i))
-               for i in range(req.n)]
+               for i in range(cfg.candidates if picking else req.n)]
     admission = app[ADMISSION]
     try:
-        async with admission.slot(req.n):
-            return await _generate(request, req, answers, events, messages, grounded)
+        async with admission.slot(len(answers)):
+            return await _generate(request, req, answers, events, messages, grounded,
+                                   verify)
     except (Overloaded, QueueTimeout, Closed) as exc:
         raise overload_error(exc, admission) from None
+
+
+def _candidate_sampling(sampling, cfg, choice: int):
+    """Candidate 0 is the request as asked (greedy); the others are sampled from seed 0 (or
+    the request's), each from its own split of it (engine.seeded_sampler)."""
+    if choice == 0:
+        return sampling
+    return dataclasses.replace(sampling, temperature=cfg.candidate_temperature,
+                               seed=sampling.seed if sampling.seed is not None else 0)
+
+
+async def _verified(app, answers: list) -> tuple[int, dict]:
+    """(index of the answer to give, its `askbuddyx.verified` report): every answer's programs
+    run in the sandbox, off the event loop."""
+    timeout = app[CONFIG].verify_timeout_s
+    limits = Limits(wall_s=timeout, cpu_s=max(1, int(timeout) // 2))
+    verdicts = await asyncio.get_running_loop().run_in_executor(
+        None, verify_answers, [a.text for a in answers], limits)
+    chosen = pick(verdicts)
+    return chosen, {**verdicts[chosen].as_dict(), "candidates": len(answers), "chosen": chosen}
 
 
 async def _model_intent(app, served, question: str) -> str:
@@ -142,7 +178,7 @@ def _engine_error(value) -> ApiError:
 
 
 async def _generate(request, req, answers: list, events: asyncio.Queue, messages: list,
-                    grounded=None):
+                    grounded=None, verify: bool = False):
     app = request.app
     engine, inflight = app[ENGINE], app[INFLIGHT]
     if not engine.alive:
@@ -154,9 +190,12 @@ async def _generate(request, req, answers: list, events: asyncio.Queue, messages
     complete = False
     try:
         if req.stream:
-            response, complete = await _stream(request, reply, events)
+            response, complete = await _stream(request, reply, events, verify)
         else:
             await _collect(events, len(answers))
+            if verify:
+                chosen, reply.verified = await _verified(app, answers)
+                reply.shown = [answers[chosen]]
             response, complete = web.json_response(reply.completion()), True
         return response
     finally:
@@ -165,7 +204,7 @@ async def _generate(request, req, answers: list, events: asyncio.Queue, messages
             inflight.discard(answer)
             if answer.finish_reason is None:
                 engine.cancel(answer)
-            elif complete and app[RECORDER] is not None:
+            elif complete and app[RECORDER] is not None and answer in reply.shown:
                 app[RECORDER].record(req.model, messages, answer.text, answer.finish_reason)
 
 
@@ -191,7 +230,9 @@ class Reply:
     def __init__(self, req, answers: list, grounded=None):
         self.req = req
         self.grounded = grounded  # grounding.Grounded: what the context held, or None
-        self.answers = answers
+        self.answers = answers  # every answer generated (usage counts them all)
+        self.shown = answers  # the ones the response gives: one of the candidates when picking
+        self.verified: dict | None = None  # askbuddyx.sandbox.verify's report of it
         self.ident = f"chatcmpl-{uuid.uuid4().hex[:24]}"
         self.created = int(time.time())
         self.tokenizer = answers[0].served.tokenizer
@@ -209,7 +250,11 @@ class Reply:
         return usage
 
     def grounding(self) -> dict:
-        return {"askbuddyx": self.grounded.report()} if self.grounded is not None else {}
+        """The response's `askbuddyx` field: what the context held, and the verdict."""
+        info = self.grounded.report() if self.grounded is not None else {}
+        if self.verified is not None:
+            info["verified"] = self.verified
+        return {"askbuddyx": info} if info else {}
 
     def completion(self) -> dict:
         return {**self._head("chat.completion"), **self.grounding(), "usage": self.usage(),
@@ -217,7 +262,7 @@ class Reply:
             {"index": i, "message": {"role": "assistant", "content": a.text},
              "logprobs": self.logprobs(a.token_logprobs) if self.req.logprobs else None,
              "finish_reason": a.finish_reason}
-            for i, a in enumerate(self.answers)]}
+            for i, a in enumerate(self.shown)]}
 
     def chunk(self, index: int, delta: dict, finish=None, entries=None,
               first: bool = False) -> bytes:
@@ -255,8 +300,9 @@ def _sse(body: dict) -> bytes:
     return f"data: {json.dumps(body)}\n\n".encode()
 
 
-async def _stream(request, reply: Reply, events: asyncio.Queue):
-    """Stream every answer's deltas as they come; returns (response, every answer done)."""
+async def _stream(request, reply: Reply, events: asyncio.Queue, verify: bool = False):
+    """Stream every answer's deltas as they come; returns (response, every answer done).
+    With `verify`, the answer's sandbox verdict follows it in a chunk of its own."""
     response = web.StreamResponse(headers={"Content-Type": "text/event-stream",
                                            "Cache-Control": "no-cache"})
     await response.prepare(request)
@@ -279,6 +325,10 @@ async def _stream(request, reply: Reply, events: asyncio.Queue):
             if done:
                 await response.write(reply.chunk(index, {}, finish=done))
                 pending.discard(index)
+        if not pending and verify:
+            _, verified = await _verified(request.app, reply.answers)
+            await response.write(_sse({**reply._head("chat.completion.chunk"), "choices": [],
+                                       "askbuddyx": {"verified": verified}}))
         if not pending and reply.req.include_usage:
             await response.write(reply.usage_chunk())
         await response.write(b"data: [DONE]\n\n")

@@ -25,6 +25,11 @@ class ServeConfig:
         queue_timeout_s: A request that waited this long gets a 503 (`serve.queue_timeout_s`).
         shutdown_grace_s: On SIGTERM / Ctrl+C, in-flight answers get this long to finish
             before they are cancelled (`serve.shutdown_grace_s`).
+        candidates: Answers generated for one greedy code request, the greedy one and
+            candidates - 1 sampled at `candidate_temperature`; the one given is the first
+            whose own Sanity test passes in the sandbox (askbuddyx.sandbox.verify.pick).
+            1: the greedy answer alone (still verified and reported). `serve.candidates`.
+        verify_timeout_s: Wall-clock limit of one answer's program in the sandbox.
     """
 
     default_max_tokens: int = 512
@@ -37,6 +42,9 @@ class ServeConfig:
     max_queue: int = 64
     queue_timeout_s: float = 30.0
     shutdown_grace_s: float = 3.0
+    candidates: int = 1
+    candidate_temperature: float = 0.8
+    verify_timeout_s: float = 10.0
 
 
 REGISTRY = web.AppKey("registry", Registry)

@@ -1,8 +1,8 @@
 """The sandbox's child bootstrap: the first code every sandboxed interpreter runs.
 
-    python -I -S -B askbuddyx/eval/sandbox_child.py < config.json
+    python -I -S -B askbuddyx/sandbox/child.py < config.json
 
-`askbuddyx.eval.sandbox.run_program` starts it that way, as a script; the evaluator imports it
+`askbuddyx.sandbox.runner.run_program` starts it that way, as a script; the evaluator imports it
 only for its path and constants (tests, to check its parts). Standard library only: it runs
 under `-I -S`, with no site-packages and no `askbuddyx` on its path.
 

