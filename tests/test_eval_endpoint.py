@@ -63,14 +63,15 @@ def test_eval_run_against_an_endpoint(stub_server, tmp_path, capsys):
     out = tmp_path / "records.jsonl"
     assert main(["eval", "run", "--endpoint", url, "--model", "stub-model", "--suite", "all",
                  "--heldout", str(heldout), "--humaneval-limit", "3", "--samples", "5",
-                 "--out", str(out)]) == 0
+                 "--candidates", "3", "--temperature", "0.8", "--out", str(out)]) == 0
     metrics = json.loads(capsys.readouterr().out)
     assert metrics["humaneval_pass_at_1"] == 1.0 and metrics["humaneval_pass_at_5_sampled"] == 1.0
     assert metrics["format_all_checks_rate"] == 1.0 and metrics["sanity_pass_rate"] == 1.0
     assert metrics["seed_sanity_pass_rate"] == 1.0
     assert metrics["humaneval_pass_at_1_sampled"] == 1.0
-    # 12 seed prompts + 1 held-out + 3 HumanEval greedy + 3 x 5 samples
-    assert len(requests) == 12 + 1 + 3 + 15
+    # 12 seed prompts + 1 held-out + 3 HumanEval greedy + 3 x 5 samples + 2 more candidates
+    # for the held-out code prompt
+    assert len(requests) == 12 + 1 + 3 + 15 + 2
     path, body = requests[0]
     assert path == "/v1/chat/completions" and body["model"] == "stub-model"
     assert body["messages"][0] == {"role": "system", "content": SYSTEM_PROMPT}

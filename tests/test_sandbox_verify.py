@@ -68,3 +68,10 @@ def test_pick_prefers_a_passing_test_then_running_code_then_the_earliest():
     assert pick([good, good]) == 0
     with pytest.raises(ValueError):
         pick([])
+
+
+def test_pick_prefers_the_format_among_answers_that_run():
+    bare = "```python\ndef square(x):\n    return x * x\nprint(square(3))\n```"
+    wrong, unformatted = verify_answers([WRONG, bare])
+    assert unformatted.runnable and not unformatted.formatted
+    assert pick([unformatted, wrong]) == 1   # both run; the one in the format is given

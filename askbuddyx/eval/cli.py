@@ -208,7 +208,11 @@ def add_settings_flags(p) -> None:
     p.add_argument("--humaneval-limit", dest="humaneval_limit", type=int, default=None,
                    help="N HumanEval problems spread over the 164 (0: all 164)")
     p.add_argument("--samples", type=int, default=None, help="> 1: also pass@k over samples")
-    p.add_argument("--temperature", type=float, default=None, help="for the samples")
+    p.add_argument("--temperature", type=float, default=None,
+                   help="for the samples and the candidates")
+    p.add_argument("--candidates", type=int, default=None,
+                   help="> 1: answer held-out code prompts with this many candidates and score "
+                   "the verified one, as `askbuddyx serve` does")
     p.add_argument("--max-tokens", dest="max_tokens", type=int, default=None)
     p.add_argument("--batch-size", dest="batch_size", type=int, default=None)
     p.add_argument("--repetition-penalty", dest="repetition_penalty", type=float, default=None)

@@ -16,9 +16,9 @@ An answer in the runnable-first format is checked twice, each a fresh sandboxed 
   protect against).
 
 `pick` is how the assistant chooses among candidate answers to one request (the evaluation
-and `askbuddyx serve` alike): the first whose Sanity test passes, else the first that runs,
-else the first in the format, else the first. Candidate 0 is the greedy answer, so a greedy
-answer that passes is always kept.
+and `askbuddyx serve` alike): the first whose Sanity test passes, else the first in the format
+whose code runs, else the first that runs, else the first in the format, else the first.
+Candidate 0 is the greedy answer, so a greedy answer that passes is always kept.
 
 What a pass does not prove: that the code is right. The model wrote the Sanity test too; a
 wrong solution with a wrong assert that agrees with it passes (CodeT, Chen et al. 2022, picks
@@ -132,9 +132,11 @@ class Verdict:
     sanity_error: str = ""
 
     @property
-    def rank(self) -> tuple[bool, bool, bool]:
-        """Higher is a better answer to give: sanity passed, then runs, then formatted."""
-        return self.sanity_passed, self.runnable, self.formatted
+    def rank(self) -> tuple[bool, bool, bool, bool]:
+        """Higher is a better answer to give: its Sanity test passed; else it runs and has
+        the format; else it runs; else it has the format."""
+        return (self.sanity_passed, self.runnable and self.formatted, self.runnable,
+                self.formatted)
 
     def as_dict(self) -> dict:
         """The verdict as the server reports it (`askbuddyx.verified`)."""

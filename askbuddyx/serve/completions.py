@@ -94,7 +94,8 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
                and req.sampling.temperature == 0 and cfg.candidates > 1)
     events: asyncio.Queue = asyncio.Queue()
     answers = [Request(served=served, prompt=prompt, max_tokens=req.max_tokens,
-                       sampling=_candidate_sampling(req.sampling, cfg, i), stop=req.stop,
+                       sampling=_candidate_sampling(req.sampling, cfg, i) if picking
+                       else req.sampling, stop=req.stop,
                        stream=req.stream, logprobs=req.top_logprobs if req.logprobs else None,
                        choice=i, prefix_len=_system_prefix_len(tokenizer, messages, prompt),
                        deliver=functools.partial(_tagged, events, i))

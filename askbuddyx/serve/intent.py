@@ -39,6 +39,9 @@ CLASSIFY_PROMPT = ("Classify the user's message with one word: code (they want c
                    "search.")
 
 
+CLASSIFY_CHARS = 2000
+
+
 def rule_intent(text: str) -> str | None:
     """The intent the rules give one user message, or None when no rule fires."""
     if SEARCH.search(text):
@@ -69,12 +72,14 @@ def model_intent(model, tokenizer, text: str) -> str:
     """The served model's pick among INTENTS for `text` (MLX: run it on the engine thread).
 
     Compares the next-token logits of each intent word's first token after the chat
-    template's generation prompt, so the answer is always one of the three.
+    template's generation prompt, so the answer is always one of the three. Only the first
+    CLASSIFY_CHARS characters are read: what a message asks for is said early, and a forward
+    pass over a huge message (one about to be refused as too long) would hold the engine.
     """
     import mlx.core as mx
 
     messages = [{"role": "system", "content": CLASSIFY_PROMPT},
-                {"role": "user", "content": text}]
+                {"role": "user", "content": text[:CLASSIFY_CHARS]}]
     prompt = tokenizer.apply_chat_template(messages, add_generation_prompt=True)
     logits = model(mx.array([prompt]))[0, -1]
     firsts = [tokenizer.encode(word, add_special_tokens=False)[0] for word in INTENTS]
