@@ -49,8 +49,10 @@ LIMITATIONS = [
     "A small model makes mistakes: run the sanity test and read the code before trusting it.",
     "Trained on short, single-function tasks, mostly Python; long programs and other languages "
     "are weaker, and the format is less reliable there.",
-    "The evaluation is a smoke test (format, compile, sanity prompts), not a measure of "
-    "functional correctness; generated code is never executed during training or serving.",
+    "The evaluation runs each held-out code answer and its own Sanity test in a sandbox, and "
+    "the server picks among candidates the same way: a pass means the model's test agrees "
+    "with the model's code, not that the code is right. The samples are small (16 code and "
+    "4 explanatory prompts, 20 HumanEval problems).",
     "The adapter is trained on a 4-bit quantized base; applied to the full-precision base "
     "(PEFT export) its outputs differ slightly.",
 ]
@@ -138,8 +140,8 @@ def render_model_card(run_meta: dict, eval_metrics: dict | None, repo_id: str,
               ("- Dataset: code-alpaca-20k (`flwrlabs/code-alpaca-20k`, Apache-2.0), derived "
                "from Code Alpaca; plus runnable-first examples written for this project."
                if any(s.get("dataset_id") == "flwrlabs/code-alpaca-20k" for s in sources) else
-               "- Data: code tasks and runnable-first examples written for this project "
-               "(Apache-2.0), bundled in its repository."),
+               "- Data: code tasks, runnable-first examples and prose explanations written "
+               "for this project (Apache-2.0), bundled in its repository."),
               "- Framework: MLX and mlx-lm (MIT).",
               "- Adapter license: Apache-2.0. See `LICENSE-THIRD-PARTY.md`.", "",
               disclaimer(base_model), ""]
