@@ -24,7 +24,7 @@ run: $(STAMP)  ## create .venv, install, run the pipeline (dvc repro), say where
 test: $(STAMP)  ## ruff + pytest, offline
 	@bash scripts/install_browser.sh
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q --durations=10
 
 test-rebuild: $(STAMP)  ## rebuild the embedded base model and compare bytes (~30 min)
 	ASKBUDDYX_REBUILD_TEST=1 $(BIN)/python -m pytest -q tests/test_tiny_model.py

@@ -100,3 +100,19 @@ def test_eval_settings_come_from_the_project_then_the_flags(tmp_path, monkeypatc
     assert config.dequantize == project["eval.dequantize"]
     assert settings(parse(["eval", "run", "--dequantize", "false"])).dequantize == "false"
     assert settings(parse(["eval", "run", "--max-tokens", "7"])).max_tokens == 7
+
+
+def test_a_comparison_file_names_the_adapter_it_measured(tmp_path):
+    """metrics/eval_full.json is no DVC output: the adapter's sha256 in it is what says
+    whether its figures are for the adapter that dvc.lock records."""
+    import hashlib
+
+    from askbuddyx.eval.cli import models_compared
+
+    adapter = tmp_path / "adapter"
+    adapter.mkdir()
+    assert models_compared("models/base", str(adapter))["adapter_sha256"] is None
+    (adapter / "adapters.safetensors").write_bytes(b"weights")
+    found = models_compared("models/base", str(adapter))
+    assert found == {"base": "models/base", "adapter": str(adapter),
+                     "adapter_sha256": hashlib.sha256(b"weights").hexdigest()}

@@ -119,11 +119,23 @@ def cmd_compare(args) -> int:
         return 0  # a rank other than 0
     out = Path(args.out) if args.out else None
     if out is not None:
-        write_json(out, comparison.to_json())
+        # Which adapter these figures are for: metrics/eval_full.json is no DVC output, so
+        # nothing else ties it to the adapter that `dvc.lock` records.
+        write_json(out, {**comparison.to_json(), "models": models_compared(
+            args.model or default_model(), adapter)})
     print(comparison.summary())
     if out is not None:
         print(f"Wrote {out}")
     return 0
+
+
+def models_compared(base: str, adapter: str) -> dict:
+    """The base model and adapter a comparison was made with, and the adapter's sha256."""
+    from askbuddyx.base.fetch import sha256_file
+
+    weights = Path(adapter) / "adapters.safetensors"
+    return {"base": str(base), "adapter": str(adapter),
+            "adapter_sha256": sha256_file(weights) if weights.is_file() else None}
 
 
 def write_records(path: str | None, records: list) -> None:
