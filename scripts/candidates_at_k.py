@@ -19,18 +19,21 @@ from __future__ import annotations
 import argparse
 import json
 import time
-from math import comb
 
 
 def sanity_at_k(rows: list[dict], n: int, k: int) -> float:
     """Expected share of prompts whose greedy answer or one of k - 1 candidates (drawn from
     the n samples without replacement) passes its Sanity test. rows: {"greedy": bool, "c":
-    passing samples of n}."""
+    passing samples of n}. A passing greedy answer counts as n passing samples: the sampled
+    part is then HumanEval's unbiased pass@(k - 1) (askbuddyx.eval.humaneval.pass_at_k)."""
+    from askbuddyx.eval.humaneval import pass_at_k
+
     if not 1 <= k <= n + 1:
         raise ValueError(f"k={k} needs 1 <= k <= n + 1 = {n + 1}")
-    p = [1.0 if row["greedy"] else 1 - comb(n - row["c"], k - 1) / comb(n, k - 1)
-         for row in rows]
-    return round(sum(p) / len(p), 3)
+    if k == 1:
+        return round(sum(row["greedy"] for row in rows) / len(rows), 3)
+    correct = [n if row["greedy"] else row["c"] for row in rows]
+    return round(pass_at_k([n] * len(rows), correct, k - 1), 3)
 
 
 def main() -> None:

@@ -112,8 +112,9 @@ def cmd_compare(args) -> int:
     from askbuddyx.eval.compare import compare_models
 
     config = settings(args)
+    base = args.model or default_model()
     adapter = args.adapter or str(project_path(DEFAULT_ADAPTER))
-    comparison = compare_models(args.model or default_model(), adapter,
+    comparison = compare_models(base, adapter,
                                 cases_for(args, config), config)
     if comparison is None:
         return 0  # a rank other than 0
@@ -121,8 +122,7 @@ def cmd_compare(args) -> int:
     if out is not None:
         # Which adapter these figures are for: metrics/eval_full.json is no DVC output, so
         # nothing else ties it to the adapter that `dvc.lock` records.
-        write_json(out, {**comparison.to_json(), "models": models_compared(
-            args.model or default_model(), adapter)})
+        write_json(out, {**comparison.to_json(), "models": models_compared(base, adapter)})
     print(comparison.summary())
     if out is not None:
         print(f"Wrote {out}")
