@@ -25,6 +25,8 @@ def test_world_size_from_processes_or_hostfile(tmp_path):
     assert world_size(2) == 2
     with pytest.raises(AskBuddyXError, match="integer >= 1"):
         world_size(0)
+    with pytest.raises(AskBuddyXError, match="or auto"):
+        world_size("two")
     hosts = tmp_path / "hosts.json"
     hosts.write_text(json.dumps([{"ssh": "a", "ips": ["10.0.0.1"]},
                                  {"ssh": "b", "ips": ["10.0.0.2"]}]))
@@ -34,6 +36,19 @@ def test_world_size_from_processes_or_hostfile(tmp_path):
     hosts.write_text("{}")
     with pytest.raises(AskBuddyXError, match="not an mlx.launch hostfile"):
         world_size(1, str(hosts))
+
+
+def test_auto_processes_is_a_rank_per_core_on_a_cpu_up_to_two(monkeypatch):
+    import mlx.core as mx
+
+    from askbuddyx import accel
+
+    monkeypatch.setattr(mx, "default_device", lambda: mx.cpu)
+    for cores, ranks in ((1, 1), (2, 2), (16, 2)):
+        monkeypatch.setattr(accel, "cpu_cores", lambda cores=cores: cores)
+        assert world_size("auto", section="eval") == ranks
+    monkeypatch.setattr(mx, "default_device", lambda: mx.gpu)
+    assert world_size("auto", section="eval") == 1  # one GPU: ranks would only share it
 
 
 def test_a_failing_rank_is_an_error(tmp_path):
@@ -66,7 +81,7 @@ def test_train_stage_on_two_ranks(tmp_path, root, tiny_params):
         cwd=tmp_path, capture_output=True, text=True, timeout=300)
     log = out.stdout[-3000:] + out.stderr[-3000:]
     assert out.returncode == 0, log
-    assert "mlx.launch: 2 ranks, ring backend on 127.0.0.1" in out.stdout, log
+    assert "2 local ranks, ring backend on 127.0.0.1" in out.stdout, log
     assert "2 local rank(s) finished" in out.stdout, log
     assert (tmp_path / "adapter/adapters.safetensors").stat().st_size > 0
     meta = json.loads((tmp_path / "adapter/run_meta.json").read_text())

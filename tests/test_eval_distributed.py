@@ -64,7 +64,7 @@ def test_eval_run_splits_generation_across_two_ranks(tmp_path, root):
     prints; every problem is answered once, in order, as one process would answer it."""
     one, one_rows = _eval_run(root, tmp_path, "one")
     two, two_rows = _eval_run(root, tmp_path, "two", "--processes", "2")
-    assert "mlx.launch: 2 ranks" in two.stdout
+    assert "2 local ranks, ring backend" in two.stdout
     assert two.stdout.count('"humaneval_pass_at_1"') == 1  # printed by rank 0 only
     # 5 problems spread over the 164 (askbuddyx.eval.humaneval.load_problems)
     assert [r["task_id"] for r in two_rows] == [f"HumanEval/{i}" for i in (0, 32, 65, 98, 131)]

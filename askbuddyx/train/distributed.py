@@ -62,14 +62,34 @@ def hostfile_hosts(hostfile: str | Path) -> tuple[list, str]:
     return hosts, backend
 
 
+def auto_processes() -> int:
+    """Ranks for `processes: auto`: 2 on MLX's CPU backend when this process may use 2 or
+    more cores, else 1 (Metal, CUDA: one device, which ranks would only share).
+
+    Why 2 on a CPU: generation there is bound by MLX's single-threaded ops, not by BLAS (a
+    second BLAS thread gave nothing at 64 answers a step), so a second process is the way to
+    the second core. Measured on 2 cores, SmolLM2 float32: one process at 64 answers a step
+    ~64 tokens/s; two side by side at 32 each ~84 tokens/s together; the evaluate_base
+    stage's greedy pass 5.5 min with 1 rank, ~4 with 2. Not measured beyond 2 cores.
+    """
+    import mlx.core as mx
+
+    from askbuddyx.accel import cpu_cores
+
+    return 2 if mx.default_device() == mx.cpu and cpu_cores() >= 2 else 1
+
+
 def world_size(processes: int, hostfile: str = "", section: str = "train") -> int:
     """Number of ranks: the hostfile's hosts when there is a hostfile, else `processes`.
 
-    `section` names the params.yaml section (train, eval) in the error messages.
+    `section` names the params.yaml section (train, eval) in the error messages; "auto"
+    (eval.processes) resolves with `auto_processes`.
     """
+    if processes == "auto":
+        processes = auto_processes()
     if not isinstance(processes, int) or isinstance(processes, bool) or processes < 1:
         raise AskBuddyXError(f"{section}.processes is {processes!r}; it must be an integer >= 1.",
-                             hint=f"Set {section}.processes: 1 (one process) or more.")
+                             hint=f"Set {section}.processes: 1 (one process), more, or auto.")
     if not hostfile:
         return processes
     hosts, _ = hostfile_hosts(hostfile)
@@ -160,6 +180,36 @@ def launch_command(target: list, ranks: int, hostfile: str, backend: str, port: 
     return cmd
 
 
+def run_local_ring(target: list, ranks: int, port: int, status_dir: str,
+                   timeout: float | None = None) -> int:
+    """Run `target` on `ranks` processes of this machine, ring backend, and wait for all.
+
+    What `mlx.launch --hosts 127.0.0.1 -n N` sets up (a ring hostfile of 127.0.0.1 ports,
+    MLX_RANK and MLX_HOSTFILE per rank), without its relay of every rank's stdin and
+    output: that relay polls each rank's stdin pipe with select(), which is always
+    writable, so the launcher spun a whole core (measured: mlx.launch at 93-96% CPU, each
+    of 2 ranks left ~50% of a 2-core machine, 2 ranks slower than 1). Here the ranks write
+    to our stdout themselves and we block in wait(). Returns 0, or the first non-zero exit
+    code; on a timeout every rank is killed and TimeoutExpired raised.
+    """
+    hosts = [[f"127.0.0.1:{port + r}"] for r in range(ranks)]
+    hostfile = Path(status_dir) / "ring_hosts.json"
+    hostfile.write_text(json.dumps(hosts))
+    cmd = [sys.executable, "-m", "askbuddyx.train.distributed", *target]
+    base = dict(os.environ, MLX_HOSTFILE=str(hostfile), **{ENV_STATUS: status_dir,
+                                                              ENV_BACKEND: "ring"})
+    procs = [subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
+                              env=dict(base, MLX_RANK=str(r))) for r in range(ranks)]
+    try:
+        codes = [p.wait(timeout=timeout) for p in procs]
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+    return next((c for c in codes if c != 0), 0)
+
+
 def launch(target: list, ranks: int, hostfile: str = "", backend: str | None = None,
            timeout: float | None = None) -> None:
     """Run the Python script `target` ([script.py, args...]) on `ranks` ranks and wait.
@@ -177,21 +227,26 @@ def launch(target: list, ranks: int, hostfile: str = "", backend: str | None = N
                              hint="Install Open MPI (brew/apt install open-mpi) or use the "
                              "ring backend (unset ASKBUDDYX_DIST_BACKEND).")
     with tempfile.TemporaryDirectory(prefix="askbuddyx-dist-") as status_dir:
-        cmd = launch_command(target, ranks, hostfile, backend, free_ports(ranks), status_dir)
-        print(f"mlx.launch: {ranks} ranks, {backend} backend"
-              + (f", hosts from {hostfile}" if hostfile else " on 127.0.0.1"), flush=True)
-        proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, timeout=timeout)
+        port = free_ports(ranks)
+        if hostfile or backend != "ring":
+            cmd = launch_command(target, ranks, hostfile, backend, port, status_dir)
+            print(f"mlx.launch: {ranks} ranks, {backend} backend"
+                  + (f", hosts from {hostfile}" if hostfile else " on 127.0.0.1"), flush=True)
+            returncode = subprocess.run(cmd, stdin=subprocess.DEVNULL, timeout=timeout).returncode
+        else:
+            print(f"{ranks} local ranks, ring backend on 127.0.0.1", flush=True)
+            returncode = run_local_ring(target, ranks, port, status_dir, timeout)
         codes = {int(p.stem.removeprefix("rank")): int(p.read_text())
                  for p in Path(status_dir).glob("rank*.rc")}
-    if proc.returncode != 0 or codes.get(0) != 0 or any(codes.values()):
+    if returncode != 0 or codes.get(0) != 0 or any(codes.values()):
         failed = {r: c for r, c in codes.items() if c != 0}
         raise AskBuddyXError(
-            f"Distributed run failed: mlx.launch exited {proc.returncode}; ranks that "
+            f"Distributed run failed: the launcher exited {returncode}; ranks that "
             f"reported {sorted(codes)} (non-zero exit codes: {failed or 'none'}); "
             "a rank missing from that list was killed or never started.",
             hint="Read the rank output above. On several machines: same repository path and "
             "`make deps` on each, passwordless ssh, and the hostfile's IPs reachable.")
-    print(f"mlx.launch: {len(codes)} local rank(s) finished", flush=True)
+    print(f"{len(codes)} local rank(s) finished", flush=True)
 
 
 def maybe_launch(processes: int, hostfile: str, batch_size: int | None = None,
