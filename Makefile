@@ -21,10 +21,10 @@ run: $(STAMP)  ## create .venv, install, run the pipeline (dvc repro), say where
 	@echo "Report  : outputs/eval/report.md  (chart: outputs/eval/base_vs_adapter.png)"
 	@echo "Bundle  : outputs/hf_bundle/"
 
-test: $(STAMP)  ## ruff + pytest on every core (pytest-xdist), offline
+test: $(STAMP)  ## ruff + pytest, offline
 	@bash scripts/install_browser.sh
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -q -n auto --dist loadgroup --durations=10
+	$(BIN)/python -m pytest -q --durations=10
 
 test-rebuild: $(STAMP)  ## rebuild the embedded base model and compare bytes (~30 min)
 	ASKBUDDYX_REBUILD_TEST=1 $(BIN)/python -m pytest -q tests/test_tiny_model.py

@@ -56,22 +56,3 @@ from tests.serve_live import live_server  # noqa: E402,F401
 
 # The real SmolLM2 base (converted once per run) for test_base_gguf and test_export_smol.
 from tests.smol import smol_base, smol_gguf, smol_hf  # noqa: E402,F401
-
-# `make test` runs the suite on every core (pytest-xdist, `-n auto --dist loadgroup`). A file is
-# one unit of work, so its module fixtures (the end-to-end DVC project, say) are built once;
-# the two files that share transformers' reading of the SmolLM2 GGUF (smol_hf, ~20 s) are one
-# unit. Files with slow tests are handed out first: the run ends when its last unit does, and a
-# long one started last would leave the other core idle.
-SHARED_UNITS = {"test_base_gguf.py": "smol_hf", "test_export_smol.py": "smol_hf"}
-
-
-def pytest_collection_modifyitems(config, items):
-    def unit(item) -> str:
-        name = item.path.name
-        return SHARED_UNITS.get(name, name)
-
-    slow_units = {unit(item) for item in items if item.get_closest_marker("slow")}
-    for item in items:
-        item.add_marker(pytest.mark.xdist_group(unit(item)))
-    # sorted() is stable: within each half, collection order stays as it was
-    items[:] = sorted(items, key=lambda item: unit(item) not in slow_units)
